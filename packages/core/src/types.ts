@@ -1,0 +1,153 @@
+/**
+ * The public contract of @tokenrelay/core. No HTTP-client types live here.
+ */
+
+/** The tokens the manager holds. Times are epoch milliseconds on the manager's clock. */
+export interface TokenSet {
+  readonly accessToken: string;
+  readonly refreshToken?: string | undefined;
+  /** Authorization scheme, `Bearer` when absent. */
+  readonly tokenType?: string | undefined;
+  /** When the access token expires; `undefined` means unknown (the manager then relies on 401s). */
+  readonly expiresAt?: number | undefined;
+  /** When these tokens were received; used to clamp the skew and to spot a clock that went backwards. */
+  readonly issuedAt?: number | undefined;
+  readonly scope?: string | undefined;
+}
+
+/**
+ * What a refresh function returns. `expiresIn` (seconds, as in RFC 6749 section 5.1) is turned into
+ * `expiresAt` by the manager; a missing `refreshToken` keeps the previous one (no rotation).
+ */
+export interface RefreshResult {
+  readonly accessToken: string;
+  readonly refreshToken?: string | undefined;
+  readonly tokenType?: string | undefined;
+  readonly expiresIn?: number | undefined;
+  readonly expiresAt?: number | undefined;
+  readonly scope?: string | undefined;
+}
+
+export interface RefreshContext {
+  /** The tokens being refreshed; `undefined` when the manager holds none (e.g. a client-credentials grant). */
+  readonly tokens: TokenSet | undefined;
+  readonly refreshToken: string | undefined;
+  /** Aborted when the manager is disposed, cleared, or given new tokens while this refresh runs. */
+  readonly signal: AbortSignal;
+  /** The manager's clock. */
+  readonly now: () => number;
+}
+
+/**
+ * Obtains new tokens. Throw a `TokenEndpointError` to say whether the failure is transient, terminal or a
+ * configuration error; any other thrown value counts as transient.
+ */
+export type RefreshFunction = (context: RefreshContext) => Promise<RefreshResult>;
+
+/** A timer handle as returned by `Clock.setTimeout`. */
+export type TimerHandle = unknown;
+
+/** Time, injected so that tests can use a fake clock. */
+export interface Clock {
+  now(): number;
+  /** The manager calls `unref()` on the handle when it has one, so its timers never keep a process alive. */
+  setTimeout(callback: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/** Where tokens are kept between runs, processes or tabs. */
+export interface TokenStore {
+  get(): Promise<TokenSet | undefined>;
+  set(tokens: TokenSet): Promise<void>;
+  clear(): Promise<void>;
+  /** Runs `fn` while holding a lock shared with other processes (for distributed stores). */
+  lock?<T>(fn: () => Promise<T>): Promise<T>;
+  /** Calls `listener` when another process changed the tokens; returns an unsubscribe function. */
+  subscribe?(listener: (tokens: TokenSet | undefined) => void): () => void;
+}
+
+export interface RetryOptions {
+  /** Attempts in all, the first included. Default 4. */
+  readonly attempts?: number;
+  /** First backoff delay in ms. Default 250. */
+  readonly baseDelayMs?: number;
+  /** Largest backoff delay in ms, `Retry-After` included. Default 30_000. */
+  readonly maxDelayMs?: number;
+}
+
+export interface QueueOptions {
+  /** Most requests that may wait for one refresh. Default 10_000. */
+  readonly maxWaiters?: number;
+  /** How long a request waits for a refresh before `WaitTimeoutError`. Default 30_000 ms. */
+  readonly waitTimeoutMs?: number;
+}
+
+export type RefreshReason = 'expired' | 'unauthorized' | 'proactive' | 'forced';
+
+export interface TokenManagerEvents {
+  /** New tokens, or `undefined` when cleared; for persistence outside a store. */
+  tokens: TokenSet | undefined;
+  /** A refresh attempt starts. */
+  refresh: { readonly reason: RefreshReason; readonly attempt: number };
+  /** A refresh succeeded. */
+  refreshed: { readonly expiresAt: number | undefined };
+  /** A refresh attempt failed; `willRetry` says whether another attempt is scheduled. */
+  'refresh-failed': { readonly error: Error; readonly attempt: number; readonly willRetry: boolean };
+  /** The refresh token is no longer usable; the user has to sign in again. Emitted once per loss. */
+  'reauth-required': { readonly error: Error };
+  /** The store failed; the manager carries on with the tokens it holds in memory. */
+  'store-error': { readonly error: Error };
+}
+
+export type TokenManagerEventName = keyof TokenManagerEvents;
+
+export interface TokenManagerOptions {
+  /** Initial tokens. When absent, the store is read on first use. */
+  readonly tokens?: TokenSet | undefined;
+  readonly refresh: RefreshFunction;
+  /** Default `memoryStore()`. */
+  readonly store?: TokenStore | undefined;
+  /** Refresh this long before expiry. Default 60_000 ms, clamped to half the token's lifetime. */
+  readonly skewMs?: number | undefined;
+  /** Refresh on a timer before expiry, so requests rarely wait. Default true. */
+  readonly proactive?: boolean | undefined;
+  readonly retry?: RetryOptions | undefined;
+  readonly queue?: QueueOptions | undefined;
+  readonly clock?: Clock | undefined;
+  /** Source of randomness for backoff jitter, in [0, 1). Default `Math.random`. */
+  readonly random?: (() => number) | undefined;
+}
+
+export type TokenManagerStatus = 'idle' | 'refreshing' | 'backoff' | 'reauth-required';
+
+export interface GetAccessTokenOptions {
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface RefreshOptions {
+  /** The access token a request was rejected with. A stale one (already replaced) never starts a refresh. */
+  readonly failedToken?: string | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** What an adapter puts on a request. */
+export interface AccessToken {
+  readonly token: string;
+  /** The scheme for the Authorization header, e.g. `Bearer`. */
+  readonly type: string;
+}
+
+export interface TokenManager {
+  /** The current token at once when fresh; otherwise waits for the one refresh in flight. */
+  getAccessToken(options?: GetAccessTokenOptions): Promise<AccessToken>;
+  /** After a 401: refreshes unless `failedToken` is stale, and returns the token to replay with. */
+  refresh(options?: RefreshOptions): Promise<AccessToken>;
+  setTokens(tokens: TokenSet): Promise<void>;
+  clear(): Promise<void>;
+  /** Stops timers and rejects waiters; the manager cannot be used afterwards. */
+  dispose(): void;
+  readonly state: TokenManagerStatus;
+  /** Number of requests waiting for a refresh. */
+  readonly waiting: number;
+  on<E extends TokenManagerEventName>(event: E, listener: (payload: TokenManagerEvents[E]) => void): () => void;
+}

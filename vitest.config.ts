@@ -1,0 +1,34 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+
+// Tests run against the packages' sources, so a change is tested without a rebuild.
+const alias = {
+  '@tokenrelay/core': here('./packages/core/src/index.ts'),
+  '@tokenrelay/axios': here('./packages/axios/src/index.ts'),
+  '@tokenrelay/test-utils': here('./test-utils/src/index.ts'),
+};
+
+const project = (name: string, root: string) => ({
+  extends: true as const,
+  test: {
+    name,
+    root,
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+  },
+});
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    projects: [
+      project('core', 'packages/core'),
+      project('axios', 'packages/axios'),
+      project('test-utils', 'test-utils'),
+      project('examples', 'examples'),
+    ],
+  },
+});

@@ -5,8 +5,12 @@ const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
 // Tests run against the packages' sources, so a change is tested without a rebuild.
 const alias = {
+  '@tokenrelay/core/file-store': here('./packages/core/src/file-store.ts'),
   '@tokenrelay/core': here('./packages/core/src/index.ts'),
   '@tokenrelay/axios': here('./packages/axios/src/index.ts'),
+  '@tokenrelay/got': here('./packages/got/src/index.ts'),
+  '@tokenrelay/ky': here('./packages/ky/src/index.ts'),
+  '@tokenrelay/fetch': here('./packages/fetch/src/index.ts'),
   '@tokenrelay/test-utils': here('./test-utils/src/index.ts'),
 };
 
@@ -27,6 +31,9 @@ export default defineConfig({
     projects: [
       project('core', 'packages/core'),
       project('axios', 'packages/axios'),
+      project('got', 'packages/got'),
+      project('ky', 'packages/ky'),
+      project('fetch', 'packages/fetch'),
       project('test-utils', 'test-utils'),
       project('examples', 'examples'),
     ],

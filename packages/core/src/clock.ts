@@ -5,7 +5,8 @@ export function systemClock(): Clock {
   return {
     now: () => Date.now(),
     setTimeout: (callback: () => void, ms: number): TimerHandle => globalThis.setTimeout(callback, ms),
-    clearTimeout: (handle: TimerHandle): void => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
+    clearTimeout: (handle: TimerHandle): void =>
+      globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
   };
 }
 

@@ -78,7 +78,10 @@ export class TokenRelayError extends Error {
 /** The refresh token is gone or rejected (`invalid_grant`, revoked, none held): the user must sign in again. */
 export class ReauthRequiredError extends TokenRelayError {
   override name = 'ReauthRequiredError' as const;
-  constructor(message = 'The session can no longer be refreshed; sign in again', options?: { cause?: unknown }) {
+  constructor(
+    message = 'The session can no longer be refreshed; sign in again',
+    options?: { cause?: unknown },
+  ) {
     super('REAUTH_REQUIRED', message, options);
   }
 }
@@ -128,19 +131,30 @@ export class TokenEndpointError extends TokenRelayError {
   constructor(reason: string, options: TokenEndpointErrorOptions) {
     // `oauthError` is server input: keep it only when it is a short RFC 6749 error code, never free text.
     const oauthError =
-      options.oauthError !== undefined && OAUTH_ERROR.test(options.oauthError) ? options.oauthError : undefined;
+      options.oauthError !== undefined && OAUTH_ERROR.test(options.oauthError)
+        ? options.oauthError
+        : undefined;
     const parts = [
       options.status === undefined ? undefined : `HTTP ${options.status}`,
       oauthError === undefined ? undefined : oauthError,
     ].filter((part) => part !== undefined);
-    super('TOKEN_ENDPOINT', `Token endpoint: ${reason}${parts.length ? ` (${parts.join(', ')})` : ''}`, options);
+    super(
+      'TOKEN_ENDPOINT',
+      `Token endpoint: ${reason}${parts.length ? ` (${parts.join(', ')})` : ''}`,
+      options,
+    );
     this.kind = options.kind;
     this.status = options.status;
     this.oauthError = oauthError;
     this.retryAfterMs = options.retryAfterMs;
   }
   protected override details(): Record<string, unknown> {
-    return { kind: this.kind, status: this.status, oauthError: this.oauthError, retryAfterMs: this.retryAfterMs };
+    return {
+      kind: this.kind,
+      status: this.status,
+      oauthError: this.oauthError,
+      retryAfterMs: this.retryAfterMs,
+    };
   }
 }
 

@@ -149,5 +149,8 @@ export interface TokenManager {
   readonly state: TokenManagerStatus;
   /** Number of requests waiting for a refresh. */
   readonly waiting: number;
-  on<E extends TokenManagerEventName>(event: E, listener: (payload: TokenManagerEvents[E]) => void): () => void;
+  on<E extends TokenManagerEventName>(
+    event: E,
+    listener: (payload: TokenManagerEvents[E]) => void,
+  ): () => void;
 }

@@ -41,12 +41,13 @@ const describeCause = (cause: unknown): TokenRelayErrorJSON['cause'] => {
 export class TokenRelayError extends Error {
   override name: string = 'TokenRelayError';
   readonly code: TokenRelayErrorCode;
-  declare readonly [brand]: true;
 
   constructor(code: TokenRelayErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     Object.defineProperty(this, brand, { value: true });
+    // util.inspect shows the same safe fields as toJSON, never the cause's message.
+    Object.defineProperty(this, inspectSymbol, { value: () => this.inspect() });
   }
 
   /** Fields beyond name, code and message that are safe to show. */
@@ -64,7 +65,7 @@ export class TokenRelayError extends Error {
     };
   }
 
-  [inspectSymbol](): string {
+  private inspect(): string {
     const json = this.toJSON();
     const extra = Object.entries(json)
       .filter(([key, value]) => key !== 'name' && key !== 'message' && value !== undefined)

@@ -1,3 +1,13 @@
+export {
+  authorizationValue,
+  type CommonAdapterOptions,
+  createOriginPolicy,
+  defaultShouldRefresh,
+  type OriginPolicy,
+  type OriginsOption,
+  type ResponseInfo,
+  type ShouldRefresh,
+} from './adapter-kit.ts';
 export { systemClock } from './clock.ts';
 export {
   ConfigurationError,
@@ -16,6 +26,8 @@ export {
   type TokenRelayErrorJSON,
   WaitTimeoutError,
 } from './errors.ts';
+export { createTokenManager } from './manager.ts';
+export { memoryStore } from './memory-store.ts';
 export type {
   AccessToken,
   Clock,

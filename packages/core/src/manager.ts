@@ -1,0 +1,277 @@
+/**
+ * `createTokenManager()`: runs the state machine (machine.ts). It owns the waiter queue, the timers (on the
+ * injected clock), the store, the refresh call and the events; every decision is the machine's.
+ */
+import { Mutex } from 'async-mutex';
+import { systemClock, unrefTimer } from './clock.ts';
+import { DisposedError, QueueFullError, WaitTimeoutError } from './errors.ts';
+import { createEmitter } from './events.ts';
+import { type Effect, initialState, type MachineEvent, type MachinePolicy, transition } from './machine.ts';
+import { memoryStore } from './memory-store.ts';
+import { classifyRefreshError, normalizeRefreshResult } from './refresh-result.ts';
+import type {
+  AccessToken,
+  GetAccessTokenOptions,
+  RefreshOptions,
+  TimerHandle,
+  TokenManager,
+  TokenManagerOptions,
+  TokenManagerStatus,
+  TokenSet,
+} from './types.ts';
+
+interface Waiter {
+  resolve(token: AccessToken): void;
+  reject(error: unknown): void;
+}
+
+export const DEFAULTS = {
+  skewMs: 60_000,
+  attempts: 4,
+  baseDelayMs: 250,
+  maxDelayMs: 30_000,
+  maxWaiters: 10_000,
+  waitTimeoutMs: 30_000,
+} as const;
+
+export function createTokenManager(options: TokenManagerOptions): TokenManager {
+  const clock = options.clock ?? systemClock();
+  const store = options.store ?? memoryStore(options.tokens);
+  const stamp = (tokens: TokenSet): TokenSet =>
+    tokens.issuedAt === undefined ? { ...tokens, issuedAt: clock.now() } : tokens;
+  const random = options.random ?? Math.random;
+  const policy: MachinePolicy = {
+    skewMs: options.skewMs ?? DEFAULTS.skewMs,
+    maxAttempts: Math.max(1, options.retry?.attempts ?? DEFAULTS.attempts),
+    baseDelayMs: options.retry?.baseDelayMs ?? DEFAULTS.baseDelayMs,
+    maxDelayMs: options.retry?.maxDelayMs ?? DEFAULTS.maxDelayMs,
+    proactive: options.proactive ?? true,
+  };
+  const maxWaiters = options.queue?.maxWaiters ?? DEFAULTS.maxWaiters;
+  const waitTimeoutMs = options.queue?.waitTimeoutMs ?? DEFAULTS.waitTimeoutMs;
+
+  const events = createEmitter();
+  const waiters = new Set<Waiter>();
+  const mutex = new Mutex();
+  let state = initialState(options.tokens === undefined ? undefined : stamp(options.tokens));
+  let retryTimer: TimerHandle | undefined;
+  let proactiveTimer: TimerHandle | undefined;
+  let refreshAbort: AbortController | undefined;
+  let disposed = false;
+  let storeCleared: Promise<void> = Promise.resolve();
+  // The store is read once, on first use, unless initial tokens were given.
+  let loading: Promise<void> | undefined = options.tokens === undefined ? undefined : Promise.resolve();
+
+  const cancelTimers = (): void => {
+    if (retryTimer !== undefined) clock.clearTimeout(retryTimer);
+    if (proactiveTimer !== undefined) clock.clearTimeout(proactiveTimer);
+    retryTimer = undefined;
+    proactiveTimer = undefined;
+  };
+
+  const reportStoreError = (error: unknown): void => {
+    events.emit('store-error', { error: error instanceof Error ? error : new Error('Token store failed') });
+  };
+
+  /** Feeds one event to the machine, runs its effects, and returns the answer meant for the caller, if any. */
+  const dispatch = (event: MachineEvent): Effect | undefined => {
+    const result = transition(state, event, clock.now(), policy);
+    state = result.state;
+    let answer: Effect | undefined;
+    for (const effect of result.effects) {
+      if (effect.type === 'grant' || effect.type === 'wait' || effect.type === 'fail') answer = effect;
+      else run(effect);
+    }
+    return answer;
+  };
+
+  const run = (effect: Effect): void => {
+    switch (effect.type) {
+      case 'start-refresh':
+        events.emit('refresh', { reason: effect.reason, attempt: effect.attempt });
+        void refreshJob(effect.epoch, effect.tokens);
+        return;
+      case 'abort-refresh':
+        refreshAbort?.abort();
+        refreshAbort = undefined;
+        return;
+      case 'resolve-waiters':
+      case 'reject-waiters': {
+        const settled = [...waiters];
+        waiters.clear();
+        for (const waiter of settled) {
+          if (effect.type === 'resolve-waiters') waiter.resolve(effect.token);
+          else waiter.reject(effect.error);
+        }
+        return;
+      }
+      case 'schedule-retry':
+        if (retryTimer !== undefined) clock.clearTimeout(retryTimer);
+        retryTimer = unrefTimer(
+          clock.setTimeout(() => {
+            retryTimer = undefined;
+            dispatch({ type: 'retry-due', epoch: effect.epoch });
+          }, effect.delayMs),
+        );
+        return;
+      case 'schedule-proactive':
+        if (proactiveTimer !== undefined) clock.clearTimeout(proactiveTimer);
+        proactiveTimer = unrefTimer(
+          clock.setTimeout(() => {
+            proactiveTimer = undefined;
+            dispatch({ type: 'proactive-due', epoch: effect.epoch });
+          }, effect.delayMs),
+        );
+        return;
+      case 'cancel-timers':
+        cancelTimers();
+        return;
+      case 'clear-store':
+        storeCleared = store.clear().catch(reportStoreError);
+        return;
+      case 'emit-tokens':
+        events.emit('tokens', effect.tokens);
+        return;
+      case 'emit-refreshed':
+        events.emit('refreshed', { expiresAt: effect.tokens.expiresAt });
+        return;
+      case 'emit-refresh-failed':
+        events.emit('refresh-failed', {
+          error: effect.error,
+          attempt: effect.attempt,
+          willRetry: effect.willRetry,
+        });
+        return;
+      case 'emit-reauth-required':
+        events.emit('reauth-required', { error: effect.error });
+        return;
+      case 'grant':
+      case 'wait':
+      case 'fail':
+        return;
+    }
+  };
+
+  /** One refresh attempt: at most one runs at a time, and its result is persisted before anyone uses it. */
+  const refreshJob = async (epoch: number, tokens: TokenSet | undefined): Promise<void> => {
+    const abort = new AbortController();
+    refreshAbort = abort;
+    const isCurrent = (): boolean => state.epoch === epoch && state.status === 'refreshing';
+    try {
+      const next = await mutex.runExclusive(async () => {
+        const attempt = async (): Promise<TokenSet> => {
+          if (store.lock !== undefined) {
+            // Another process may have refreshed while we waited for the lock: use its tokens.
+            const latest = await store.get();
+            if (latest !== undefined && latest.accessToken !== tokens?.accessToken) return latest;
+          }
+          const result = await options.refresh({
+            tokens,
+            refreshToken: tokens?.refreshToken,
+            signal: abort.signal,
+            now: () => clock.now(),
+          });
+          const fresh = normalizeRefreshResult(result, tokens, clock.now());
+          // New tokens are persisted before any waiter uses them; a superseded result is not persisted.
+          if (isCurrent()) await store.set(fresh).catch(reportStoreError);
+          return fresh;
+        };
+        return store.lock === undefined ? attempt() : store.lock(attempt);
+      });
+      if (abort.signal.aborted) return;
+      dispatch({ type: 'refresh-succeeded', epoch, tokens: next });
+    } catch (error) {
+      if (abort.signal.aborted) return;
+      const failure = classifyRefreshError(error);
+      dispatch({ type: 'refresh-failed', epoch, ...failure, jitter: random() });
+    } finally {
+      if (refreshAbort === abort) refreshAbort = undefined;
+    }
+  };
+
+  const load = (): Promise<void> => {
+    loading ??= store.get().then(
+      (tokens) => {
+        if (tokens !== undefined && state.tokens === undefined && state.epoch === 0) {
+          dispatch({ type: 'tokens-set', tokens: stamp(tokens), source: 'store' });
+        }
+      },
+      (error: unknown) => reportStoreError(error),
+    );
+    return loading;
+  };
+
+  const wait = (signal: AbortSignal | undefined): Promise<AccessToken> => {
+    if (waiters.size >= maxWaiters) return Promise.reject(new QueueFullError(maxWaiters));
+    return new Promise<AccessToken>((resolve, reject) => {
+      const cleanup = (): void => {
+        waiters.delete(waiter);
+        clock.clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const waiter: Waiter = {
+        resolve: (token) => {
+          cleanup();
+          resolve(token);
+        },
+        reject: (error) => {
+          cleanup();
+          reject(error);
+        },
+      };
+      const onAbort = (): void => waiter.reject(signal?.reason);
+      const timer = unrefTimer(
+        clock.setTimeout(() => waiter.reject(new WaitTimeoutError(waitTimeoutMs)), waitTimeoutMs),
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+      waiters.add(waiter);
+    });
+  };
+
+  const request = async (event: MachineEvent, signal: AbortSignal | undefined): Promise<AccessToken> => {
+    if (disposed) throw new DisposedError();
+    signal?.throwIfAborted();
+    await load();
+    if (disposed) throw new DisposedError();
+    signal?.throwIfAborted();
+    const answer = dispatch(event);
+    if (answer?.type === 'grant') return answer.token;
+    if (answer?.type === 'fail') throw answer.error;
+    return wait(signal);
+  };
+
+  return {
+    getAccessToken: (opts?: GetAccessTokenOptions) => request({ type: 'token-needed' }, opts?.signal),
+    refresh: (opts?: RefreshOptions) =>
+      request({ type: 'unauthorized', failedToken: opts?.failedToken }, opts?.signal),
+    async setTokens(tokens: TokenSet): Promise<void> {
+      if (disposed) throw new DisposedError();
+      const stamped = stamp(tokens);
+      loading ??= Promise.resolve();
+      await store.set(stamped);
+      dispatch({ type: 'tokens-set', tokens: stamped, source: 'user' });
+    },
+    async clear(): Promise<void> {
+      if (disposed) throw new DisposedError();
+      loading ??= Promise.resolve();
+      dispatch({ type: 'cleared' });
+      await storeCleared;
+    },
+    dispose(): void {
+      if (disposed) return;
+      disposed = true;
+      cancelTimers();
+      refreshAbort?.abort();
+      const error = new DisposedError();
+      for (const waiter of [...waiters]) waiter.reject(error);
+      events.clear();
+    },
+    get state(): TokenManagerStatus {
+      return state.status;
+    },
+    get waiting(): number {
+      return waiters.size;
+    },
+    on: events.on,
+  };
+}

@@ -4,7 +4,8 @@ export default defineConfig({
   entry: ['src/index.ts'],
   format: ['esm'],
   dts: true,
-  platform: 'neutral',
+  platform: 'node',
   target: 'es2022',
   clean: true,
+  fixedExtension: false,
 });

@@ -6,11 +6,13 @@ const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 // Tests run against the packages' sources, so a change is tested without a rebuild.
 const alias = {
   '@tokenrelay/core/file-store': here('./packages/core/src/file-store.ts'),
+  '@tokenrelay/core/testing': here('./packages/core/src/testing.ts'),
   '@tokenrelay/core': here('./packages/core/src/index.ts'),
   '@tokenrelay/axios': here('./packages/axios/src/index.ts'),
   '@tokenrelay/got': here('./packages/got/src/index.ts'),
   '@tokenrelay/ky': here('./packages/ky/src/index.ts'),
   '@tokenrelay/fetch': here('./packages/fetch/src/index.ts'),
+  '@tokenrelay/test-utils/real-server': here('./test-utils/src/real-server/index.ts'),
   '@tokenrelay/test-utils': here('./test-utils/src/index.ts'),
 };
 

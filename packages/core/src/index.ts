@@ -28,6 +28,8 @@ export {
 } from './errors.ts';
 export { createTokenManager } from './manager.ts';
 export { memoryStore } from './memory-store.ts';
+export { type ClientAuthMethod, type OAuth2RefreshOptions, oauth2Refresh } from './oauth2.ts';
+export { type OAuth2RevokeOptions, oauth2Revoke } from './oauth2-revoke.ts';
 export type {
   AccessToken,
   Clock,
@@ -39,6 +41,8 @@ export type {
   RefreshReason,
   RefreshResult,
   RetryOptions,
+  RevokeContext,
+  RevokeFunction,
   TimerHandle,
   TokenManager,
   TokenManagerEventName,

@@ -180,7 +180,7 @@ describe('transition table', () => {
       'clear: waiters rejected, store cleared',
       refreshing(expired),
       { type: 'cleared' },
-      'idle',
+      'reauth-required',
       ['abort-refresh', 'cancel-timers', 'reject-waiters', 'clear-store', 'emit-tokens'],
     ],
     [

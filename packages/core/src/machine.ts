@@ -289,7 +289,8 @@ export function transition(
     case 'cleared': {
       const error = new ReauthRequiredError('The tokens were cleared; sign in again');
       return {
-        state: { ...initialState(undefined), epoch: state.epoch + 1 },
+        // Terminal until new tokens are set, like a revoked grant (but the user asked: no reauth-required event).
+        state: { ...initialState(undefined), status: 'reauth-required', error, epoch: state.epoch + 1 },
         effects: [
           { type: 'abort-refresh' },
           { type: 'cancel-timers' },

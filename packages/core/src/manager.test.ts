@@ -1,4 +1,3 @@
-import { createFakeClock, type FakeClock } from '@tokenrelay/test-utils';
 import { describe, expect, it, vi } from 'vitest';
 import {
   DisposedError,
@@ -11,6 +10,7 @@ import {
 } from './errors.ts';
 import { createTokenManager } from './manager.ts';
 import { memoryStore } from './memory-store.ts';
+import { createFakeClock, type FakeClock } from './testing.ts';
 import type { RefreshFunction, RefreshResult, TokenManagerOptions, TokenSet } from './types.ts';
 
 /** A refresh function backed by a tiny rotating server model: a refresh token works once. */

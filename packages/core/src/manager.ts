@@ -158,7 +158,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     refreshAbort = abort;
     const isCurrent = (): boolean => state.epoch === epoch && state.status === 'refreshing';
     try {
-      const next = await mutex.runExclusive(async () => {
+      await mutex.runExclusive(async () => {
         const attempt = async (): Promise<TokenSet> => {
           if (store.lock !== undefined) {
             // Another process may have refreshed while we waited for the lock: use its tokens.
@@ -176,14 +176,15 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
           if (isCurrent()) await store.set(fresh).catch(reportStoreError);
           return fresh;
         };
-        return store.lock === undefined ? attempt() : store.lock(attempt);
+        try {
+          const next = await (store.lock === undefined ? attempt() : store.lock(attempt));
+          // Still inside the lock, so that `revoke()` (which takes it too) sees these tokens.
+          if (!abort.signal.aborted) dispatch({ type: 'refresh-succeeded', epoch, tokens: next });
+        } catch (error) {
+          if (abort.signal.aborted) return;
+          dispatch({ type: 'refresh-failed', epoch, ...classifyRefreshError(error), jitter: random() });
+        }
       });
-      if (abort.signal.aborted) return;
-      dispatch({ type: 'refresh-succeeded', epoch, tokens: next });
-    } catch (error) {
-      if (abort.signal.aborted) return;
-      const failure = classifyRefreshError(error);
-      dispatch({ type: 'refresh-failed', epoch, ...failure, jitter: random() });
     } finally {
       if (refreshAbort === abort) refreshAbort = undefined;
     }
@@ -256,6 +257,21 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       loading ??= Promise.resolve();
       dispatch({ type: 'cleared' });
       await storeCleared;
+    },
+    async revoke(opts?: { readonly signal?: AbortSignal | undefined }): Promise<void> {
+      if (disposed) throw new DisposedError();
+      await load();
+      await mutex.runExclusive(async () => {
+        const tokens = state.tokens;
+        dispatch({ type: 'cleared' });
+        await storeCleared;
+        if (options.revoke === undefined || tokens === undefined) return;
+        await options.revoke({
+          tokens,
+          signal: opts?.signal ?? new AbortController().signal,
+          now: () => clock.now(),
+        });
+      });
     },
     dispose(): void {
       if (disposed) return;

@@ -44,6 +44,16 @@ export interface RefreshContext {
  */
 export type RefreshFunction = (context: RefreshContext) => Promise<RefreshResult>;
 
+export interface RevokeContext {
+  /** The tokens held when `revoke()` was called. */
+  readonly tokens: TokenSet | undefined;
+  readonly signal: AbortSignal;
+  readonly now: () => number;
+}
+
+/** Revokes tokens at the authorization server (logout), e.g. `oauth2Revoke()` (RFC 7009). */
+export type RevokeFunction = (context: RevokeContext) => Promise<void>;
+
 /** A timer handle as returned by `Clock.setTimeout`. */
 export type TimerHandle = unknown;
 
@@ -105,6 +115,8 @@ export interface TokenManagerOptions {
   /** Initial tokens. When absent, the store is read on first use. */
   readonly tokens?: TokenSet | undefined;
   readonly refresh: RefreshFunction;
+  /** Used by `manager.revoke()` to revoke the tokens at the server (logout), e.g. `oauth2Revoke()`. */
+  readonly revoke?: RevokeFunction | undefined;
   /** Default `memoryStore()`. */
   readonly store?: TokenStore | undefined;
   /** Refresh this long before expiry. Default 60_000 ms, clamped to half the token's lifetime. */
@@ -144,6 +156,12 @@ export interface TokenManager {
   refresh(options?: RefreshOptions): Promise<AccessToken>;
   setTokens(tokens: TokenSet): Promise<void>;
   clear(): Promise<void>;
+  /**
+   * Logout: waits for a refresh in flight, clears the tokens (every waiting and later request gets
+   * `ReauthRequiredError`), then revokes them at the server with the `revoke` option, when given. A revocation
+   * that fails rejects with its `TokenEndpointError`; the local tokens are gone either way.
+   */
+  revoke(options?: { readonly signal?: AbortSignal | undefined }): Promise<void>;
   /** Stops timers and rejects waiters; the manager cannot be used afterwards. */
   dispose(): void;
   readonly state: TokenManagerStatus;

@@ -15,7 +15,8 @@ export type TokenRelayErrorCode =
   | 'QUEUE_FULL'
   | 'NOT_REPLAYABLE'
   | 'DISPOSED'
-  | 'CONFIGURATION';
+  | 'CONFIGURATION'
+  | 'STORE';
 
 /** How a token-endpoint failure is handled: retried, terminal (sign in again), or a configuration error. */
 export type FailureKind = 'transient' | 'terminal' | 'config';
@@ -203,6 +204,14 @@ export class ConfigurationError extends TokenRelayError {
   override name = 'ConfigurationError' as const;
   constructor(message: string, options?: { cause?: unknown }) {
     super('CONFIGURATION', message, options);
+  }
+}
+
+/** A token store could not read, write or remove the tokens (the cause says why). */
+export class StoreError extends TokenRelayError {
+  override name = 'StoreError' as const;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORE', message, options);
   }
 }
 

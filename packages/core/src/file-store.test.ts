@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConfigurationError, isTokenRelayError } from './errors.ts';
+import { ConfigurationError, isTokenRelayError, StoreError } from './errors.ts';
 import { fileStore } from './file-store.ts';
 import type { TokenSet } from './types.ts';
 
@@ -132,8 +132,8 @@ describe('fileStore', () => {
       return handle;
     });
     const error = await store.set({ ...tokens, accessToken: 'at-2' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConfigurationError);
-    expect((error as ConfigurationError).cause).toMatchObject({ code: 'ENOSPC' });
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).cause).toMatchObject({ code: 'ENOSPC' });
     await expect(store.get()).resolves.toEqual(tokens);
     expect(await entries()).toEqual(['tokens.json']);
     // The store is still usable afterwards.
@@ -145,7 +145,7 @@ describe('fileStore', () => {
     const store = fileStore(file);
     await store.set(tokens);
     vi.mocked(fs.rename).mockRejectedValueOnce(Object.assign(new Error('busy'), { code: 'EBUSY' }));
-    await expect(store.set({ ...tokens, accessToken: 'at-2' })).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(store.set({ ...tokens, accessToken: 'at-2' })).rejects.toBeInstanceOf(StoreError);
     await expect(store.get()).resolves.toEqual(tokens);
     expect(await entries()).toEqual(['tokens.json']);
   });
@@ -167,14 +167,14 @@ describe('fileStore', () => {
     ['no access token', '{"refreshToken":"rt-secret-1"}', 'accessToken'],
     ['a numeric refresh token', '{"accessToken":"at-secret-1","refreshToken":1}', 'refreshToken'],
     ['a string expiry', '{"accessToken":"at-secret-1","expiresAt":"soon"}', 'expiresAt'],
-  ])('a corrupt file (%s) gives a ConfigurationError that does not quote it', async (_case, text, detail) => {
+  ])('a corrupt file (%s) gives a StoreError that does not quote it', async (_case, text, detail) => {
     await fs.writeFile(file, text);
     const error = await fileStore(file)
       .get()
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConfigurationError);
-    expect(isTokenRelayError(error, 'CONFIGURATION')).toBe(true);
-    const err = error as ConfigurationError;
+    expect(error).toBeInstanceOf(StoreError);
+    expect(isTokenRelayError(error, 'STORE')).toBe(true);
+    const err = error as StoreError;
     expect(err.message).toContain(detail);
     expect(err.cause).toBeInstanceOf(Error);
     for (const shown of [
@@ -188,13 +188,13 @@ describe('fileStore', () => {
     }
   });
 
-  it('a path that cannot be read gives a ConfigurationError with the cause', async () => {
+  it('a path that cannot be read gives a StoreError with the cause', async () => {
     await fs.mkdir(file);
     const error = await fileStore(file)
       .get()
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConfigurationError);
-    expect((error as ConfigurationError).cause).toMatchObject({ code: 'EISDIR' });
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).cause).toMatchObject({ code: 'EISDIR' });
   });
 
   it('refuses bad options at creation', () => {

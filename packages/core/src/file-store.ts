@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import * as fs from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ConfigurationError } from './errors.ts';
+import { ConfigurationError, StoreError } from './errors.ts';
 import type { TokenSet, TokenStore } from './types.ts';
 
 export interface FileStoreOptions {
@@ -20,8 +20,8 @@ const STRING_FIELDS = ['refreshToken', 'tokenType', 'scope'] as const;
 const NUMBER_FIELDS = ['expiresAt', 'issuedAt'] as const;
 
 /** Thrown for a file that exists but does not hold a token set; says which field, never what it holds. */
-function corrupt(detail: string): ConfigurationError {
-  return new ConfigurationError(`The token file is corrupt: ${detail}`, { cause: new TypeError(detail) });
+function corrupt(detail: string): StoreError {
+  return new StoreError(`The token file is corrupt: ${detail}`, { cause: new TypeError(detail) });
 }
 
 function toTokenSet(data: unknown): TokenSet {
@@ -73,7 +73,7 @@ async function syncDirectory(dir: string): Promise<void> {
 
 /**
  * Keeps tokens in the JSON file at `path`. `get()` resolves to `undefined` when the file does not exist and
- * rejects with a `ConfigurationError` when it is corrupt or cannot be read; `set()` creates the parent directory
+ * rejects with a `StoreError` when it is corrupt or cannot be read; `set()` creates the parent directory
  * (mode 0700) when it is missing; `clear()` removes the file and does not fail when it is already gone.
  */
 export function fileStore(path: string, options: FileStoreOptions = {}): TokenStore {
@@ -100,7 +100,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): TokenSt
       text = await fs.readFile(path, 'utf8');
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return undefined;
-      throw new ConfigurationError('Could not read the token file', { cause: error });
+      throw new StoreError('Could not read the token file', { cause: error });
     }
     let data: unknown;
     try {
@@ -128,7 +128,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): TokenSt
     } catch (error) {
       await handle?.close().catch(() => undefined);
       await fs.rm(temp, { force: true }).catch(() => undefined);
-      throw new ConfigurationError('Could not write the token file', { cause: error });
+      throw new StoreError('Could not write the token file', { cause: error });
     }
     await syncDirectory(dir);
   };
@@ -137,7 +137,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): TokenSt
     try {
       await fs.rm(path, { force: true });
     } catch (error) {
-      throw new ConfigurationError('Could not remove the token file', { cause: error });
+      throw new StoreError('Could not remove the token file', { cause: error });
     }
   };
 

@@ -19,6 +19,7 @@ export {
   QueueFullError,
   ReauthRequiredError,
   RefreshFailedError,
+  StoreError,
   TokenEndpointError,
   type TokenEndpointErrorOptions,
   TokenRelayError,

@@ -92,7 +92,8 @@ export interface QueueOptions {
   readonly waitTimeoutMs?: number;
 }
 
-export type RefreshReason = 'expired' | 'unauthorized' | 'proactive' | 'forced';
+/** Why a refresh started: the token expired, a server answered 401, or it is about to expire (proactive). */
+export type RefreshReason = 'expired' | 'unauthorized' | 'proactive';
 
 export interface TokenManagerEvents {
   /** New tokens, or `undefined` when cleared; for persistence outside a store. */

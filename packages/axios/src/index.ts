@@ -1,0 +1,2 @@
+export { attachTokenRefresh } from './attach.ts';
+export type { AxiosTokenRefreshOptions, TokenRelayRequestConfig } from './options.ts';

@@ -1,0 +1,84 @@
+/**
+ * What an attachment remembers about one request, kept on the request config.
+ *
+ * It lives under a string key because `instance.request(config)` (our replay) runs the config through axios's
+ * `mergeConfig`, which keeps only string keys; class instances are kept by reference, plain objects would be copied.
+ * The token sits in a private field, so neither `JSON.stringify` nor `util.inspect` of a config shows it.
+ */
+const STATE_KEY = '__tokenRelay';
+
+/** Identifies one `attachTokenRefresh` call, so that two attachments on one instance never act on each other's requests. */
+export type Owner = object;
+
+/** Set by the request interceptor on every request it put a token on. */
+export class SentToken {
+  readonly owner: Owner;
+  /** This pass is the one replay after a refresh: its 401 goes back to the caller as it is. */
+  readonly replayed: boolean;
+  readonly #token: string;
+
+  constructor(owner: Owner, token: string, replayed: boolean) {
+    this.owner = owner;
+    this.#token = token;
+    this.replayed = replayed;
+  }
+
+  get token(): string {
+    return this.#token;
+  }
+
+  toJSON(): { replayed: boolean } {
+    return { replayed: this.replayed };
+  }
+}
+
+/** Put on the config handed to `instance.request` for the replay; the request interceptor uses it up. */
+export class ReplayTicket {
+  readonly owner: Owner;
+  #used = false;
+
+  constructor(owner: Owner) {
+    this.owner = owner;
+  }
+
+  /** True the first time only, so that a caller re-sending an old config gets a fresh pass. */
+  use(): boolean {
+    if (this.#used) return false;
+    this.#used = true;
+    return true;
+  }
+
+  toJSON(): { replay: true } {
+    return { replay: true };
+  }
+}
+
+type Marked = { [STATE_KEY]?: unknown };
+
+const read = (config: object): unknown => (config as Marked)[STATE_KEY];
+
+/** The mark this owner left on the config, if any. */
+export function sentTokenOf(config: object, owner: Owner): SentToken | undefined {
+  const mark = read(config);
+  return mark instanceof SentToken && mark.owner === owner ? mark : undefined;
+}
+
+export function replayTicketOf(config: object, owner: Owner): ReplayTicket | undefined {
+  const mark = read(config);
+  return mark instanceof ReplayTicket && mark.owner === owner ? mark : undefined;
+}
+
+/** Whether the config carries a mark of this owner from an earlier pass (its header holds our old token). */
+export function isMarkedBy(config: object, owner: Owner): boolean {
+  return sentTokenOf(config, owner) !== undefined || replayTicketOf(config, owner) !== undefined;
+}
+
+export function mark(config: object, value: SentToken | ReplayTicket | undefined): void {
+  if (value === undefined) delete (config as Marked)[STATE_KEY];
+  else (config as Marked)[STATE_KEY] = value;
+}
+
+/** A config copy for the replay, carrying a ticket. */
+export function withTicket<C extends object>(config: C, ticket: ReplayTicket): C {
+  return { ...config, [STATE_KEY]: ticket };
+}

@@ -1,0 +1,61 @@
+/**
+ * axios takes an AbortSignal-like `signal` and a legacy `CancelToken`; the manager takes an `AbortSignal`. This turns
+ * whatever the request carries into one `AbortSignal` for the wait, and releases the listeners afterwards.
+ */
+
+interface SignalLike {
+  readonly aborted: boolean;
+  addEventListener?: (type: 'abort', listener: () => void) => void;
+  removeEventListener?: (type: 'abort', listener: () => void) => void;
+}
+
+interface CancelTokenLike {
+  readonly reason?: unknown;
+  subscribe?: (listener: () => void) => void;
+  unsubscribe?: (listener: () => void) => void;
+  readonly promise?: Promise<unknown>;
+}
+
+export interface WaitSignal {
+  readonly signal: AbortSignal | undefined;
+  /** True when the request was cancelled (axios then rejects it with its own `CanceledError`). */
+  readonly cancelled: () => boolean;
+  readonly dispose: () => void;
+}
+
+const noop = (): void => {};
+
+export function waitSignalFor(config: { signal?: unknown; cancelToken?: unknown }): WaitSignal {
+  const signal = config.signal as SignalLike | undefined;
+  const cancelToken = config.cancelToken as CancelTokenLike | undefined;
+  const cancelled = (): boolean => signal?.aborted === true || cancelToken?.reason !== undefined;
+  if (!cancelToken && (signal === undefined || signal === null || signal instanceof AbortSignal)) {
+    return { signal: signal ?? undefined, cancelled, dispose: noop };
+  }
+  const controller = new AbortController();
+  const abort = (): void => controller.abort();
+  const cleanups: (() => void)[] = [];
+  if (signal) {
+    if (signal.aborted) abort();
+    else if (typeof signal.addEventListener === 'function') {
+      signal.addEventListener('abort', abort);
+      cleanups.push(() => signal.removeEventListener?.('abort', abort));
+    }
+  }
+  if (cancelToken) {
+    if (cancelToken.reason !== undefined) abort();
+    else if (typeof cancelToken.subscribe === 'function') {
+      cancelToken.subscribe(abort);
+      cleanups.push(() => cancelToken.unsubscribe?.(abort));
+    } else {
+      cancelToken.promise?.then(abort, noop);
+    }
+  }
+  return {
+    signal: controller.signal,
+    cancelled,
+    dispose: () => {
+      for (const cleanup of cleanups) cleanup();
+    },
+  };
+}

@@ -1,0 +1,87 @@
+/** No token or secret in any error a caller receives, however it is printed. */
+import { inspect } from 'node:util';
+import { isTokenRelayError } from '@tokenrelay/core';
+import { expect } from 'vitest';
+import { eventually, type SuiteContext } from './harness.ts';
+
+interface Caught {
+  readonly what: string;
+  readonly error: unknown;
+}
+
+/** The ways a caller prints an error: message, JSON (loggers), `util.inspect` (console) shallow and deep. */
+const renderings = (error: unknown): Record<string, string> => {
+  let json = '';
+  try {
+    json = JSON.stringify(error) ?? '';
+  } catch {
+    // A circular error cannot be serialized at all, so it cannot leak that way.
+  }
+  return {
+    message: error instanceof Error ? error.message : String(error),
+    json,
+    inspect: inspect(error),
+    'inspect(depth 4)': inspect(error, { depth: 4 }),
+    'String()': String(error),
+  };
+};
+
+const expectNoSecrets = (caught: readonly Caught[], secrets: readonly string[]): void => {
+  const leaks: string[] = [];
+  for (const { what, error } of caught) {
+    for (const [how, text] of Object.entries(renderings(error))) {
+      secrets.forEach((secret, index) => {
+        if (text.includes(secret)) leaks.push(`${what}: secret #${index} in ${how}`);
+      });
+    }
+  }
+  expect(leaks).toEqual([]);
+};
+
+const rejection = (request: Promise<unknown>): Promise<unknown> =>
+  request.then(
+    () => {
+      throw new Error('the request succeeded; it should have failed');
+    },
+    (error: unknown) => error,
+  );
+
+export function redactionScenarios(s: SuiteContext): void {
+  s.scenario('redaction', "redaction: no token or secret in the client's own errors", async () => {
+    const rig = await s.rig({ tokens: 'fresh' });
+    const caught: Caught[] = [];
+    const keep = (what: string, error: unknown): void => {
+      if (error !== undefined) caught.push({ what, error });
+    };
+    // Responses the client throws for: after a replay (new token), and a plain 500 (old token).
+    const second401 = await rig.client.request({ url: rig.api('/status/401') });
+    expect(second401.status).toBe(401);
+    keep('second 401', second401.error);
+    const serverError = await rig.client.request({ url: rig.api('/status/500') });
+    expect(serverError.status).toBe(500);
+    keep('500', serverError.error);
+    // Aborted while the API is answering: the request carried the token.
+    rig.emu.faults.apiLatency = () => 2_000;
+    const before = rig.emu.counters.apiRequests;
+    const controller = new AbortController();
+    const aborted = rejection(rig.client.request({ url: rig.api('/slow'), signal: controller.signal }));
+    await eventually(() => rig.emu.counters.apiRequests === before + 1, 'the slow request reaching the API');
+    controller.abort();
+    keep('aborted in flight', await aborted);
+    expect(rig.secrets().length).toBeGreaterThanOrEqual(4); // client secret, 2 access + 2 refresh tokens
+    expectNoSecrets(caught, rig.secrets());
+  });
+
+  s.scenario('redaction', 'redaction: no token or secret in tokenrelay errors', async () => {
+    const rig = await s.rig({ tokens: 'server-expired' });
+    rig.emu.revokeGrant();
+    const reauth = await rejection(rig.client.request({ url: rig.api('/revoked') }));
+    expect(isTokenRelayError(rig.client.unwrapError(reauth), 'REAUTH_REQUIRED')).toBe(true);
+    const caught: Caught[] = [
+      { what: 'reauth (as thrown)', error: reauth },
+      { what: 'reauth (unwrapped)', error: rig.client.unwrapError(reauth) },
+      { what: 'reauth cause', error: (rig.client.unwrapError(reauth) as Error).cause },
+    ];
+    expectNoSecrets(caught, rig.secrets());
+  });
+}

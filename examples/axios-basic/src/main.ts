@@ -67,7 +67,9 @@ try {
   console.log('\ntokenrelay + axios: summary');
   for (const [label, value] of rows) console.log(`  ${label.padEnd(46)} ${value}`);
   const healthy = failed === 0 && c.tokenCalls === WAVES && c.reuseDetections === 0;
-  console.log(healthy ? '\nOK: one refresh per expiry, every request succeeded, no grant revoked.' : '\nFAILED');
+  console.log(
+    healthy ? '\nOK: one refresh per expiry, every request succeeded, no grant revoked.' : '\nFAILED',
+  );
   process.exitCode = healthy ? 0 : 1;
 } finally {
   await live.close();

@@ -13,6 +13,8 @@ const alias = {
   '@tokenrelay/ky': here('./packages/ky/src/index.ts'),
   '@tokenrelay/fetch': here('./packages/fetch/src/index.ts'),
   '@tokenrelay/test-utils/real-server': here('./test-utils/src/real-server/index.ts'),
+  '@tokenrelay/test-utils/conformance': here('./test-utils/src/conformance/index.ts'),
+  '@tokenrelay/test-utils/integration': here('./test-utils/src/integration/index.ts'),
   '@tokenrelay/test-utils': here('./test-utils/src/index.ts'),
 };
 

@@ -1,0 +1,6 @@
+export {
+  type GotTokenRefreshExtension,
+  type GotTokenRefreshOptions,
+  type TokenRelayContext,
+  tokenRefresh,
+} from './token-refresh.ts';

@@ -136,7 +136,8 @@ export function backoffDelay(
   return Math.round(ceiling / 2 + (ceiling / 2) * jitter);
 }
 
-const proactiveEffects = (state: MachineState, now: number, policy: MachinePolicy): Effect[] => {
+/** The proactive timer for the tokens held, if any (also used for the tokens a manager is created with). */
+export const proactiveEffects = (state: MachineState, now: number, policy: MachinePolicy): Effect[] => {
   const tokens = state.tokens;
   if (!policy.proactive || tokens?.expiresAt === undefined) return [];
   const at = tokens.expiresAt - effectiveSkew(tokens, policy.skewMs);

@@ -6,7 +6,14 @@ import { Mutex } from 'async-mutex';
 import { systemClock, unrefTimer } from './clock.ts';
 import { DisposedError, QueueFullError, WaitTimeoutError } from './errors.ts';
 import { createEmitter } from './events.ts';
-import { type Effect, initialState, type MachineEvent, type MachinePolicy, transition } from './machine.ts';
+import {
+  type Effect,
+  initialState,
+  type MachineEvent,
+  type MachinePolicy,
+  proactiveEffects,
+  transition,
+} from './machine.ts';
 import { memoryStore } from './memory-store.ts';
 import { classifyRefreshError, normalizeRefreshResult } from './refresh-result.ts';
 import type {
@@ -24,6 +31,9 @@ interface Waiter {
   resolve(token: AccessToken): void;
   reject(error: unknown): void;
 }
+
+/** Node's timers take a 32-bit delay and fire a longer one after 1 ms; timers re-arm when they fire early. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 export const DEFAULTS = {
   skewMs: 60_000,
@@ -59,6 +69,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   let refreshAbort: AbortController | undefined;
   let disposed = false;
   let storeCleared: Promise<void> = Promise.resolve();
+  // Store writes land in the order the manager issues them, whatever the store does with concurrent calls.
+  let storeTail: Promise<void> = Promise.resolve();
+  const persist = (write: () => Promise<void>): Promise<void> => {
+    const done = storeTail.then(write);
+    storeTail = done.catch(() => undefined);
+    return done;
+  };
   // The store is read once, on first use, unless initial tokens were given.
   let loading: Promise<void> | undefined = options.tokens === undefined ? undefined : Promise.resolve();
 
@@ -108,26 +125,32 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       case 'schedule-retry':
         if (retryTimer !== undefined) clock.clearTimeout(retryTimer);
         retryTimer = unrefTimer(
-          clock.setTimeout(() => {
-            retryTimer = undefined;
-            dispatch({ type: 'retry-due', epoch: effect.epoch });
-          }, effect.delayMs),
+          clock.setTimeout(
+            () => {
+              retryTimer = undefined;
+              dispatch({ type: 'retry-due', epoch: effect.epoch });
+            },
+            Math.min(effect.delayMs, MAX_TIMER_MS),
+          ),
         );
         return;
       case 'schedule-proactive':
         if (proactiveTimer !== undefined) clock.clearTimeout(proactiveTimer);
         proactiveTimer = unrefTimer(
-          clock.setTimeout(() => {
-            proactiveTimer = undefined;
-            dispatch({ type: 'proactive-due', epoch: effect.epoch });
-          }, effect.delayMs),
+          clock.setTimeout(
+            () => {
+              proactiveTimer = undefined;
+              dispatch({ type: 'proactive-due', epoch: effect.epoch });
+            },
+            Math.min(effect.delayMs, MAX_TIMER_MS),
+          ),
         );
         return;
       case 'cancel-timers':
         cancelTimers();
         return;
       case 'clear-store':
-        storeCleared = store.clear().catch(reportStoreError);
+        storeCleared = persist(() => store.clear()).catch(reportStoreError);
         return;
       case 'emit-tokens':
         events.emit('tokens', effect.tokens);
@@ -165,6 +188,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
             const latest = await store.get();
             if (latest !== undefined && latest.accessToken !== tokens?.accessToken) return latest;
           }
+          // A refresh queued behind another one may have been superseded (clear, setTokens) meanwhile.
+          abort.signal.throwIfAborted();
           const result = await options.refresh({
             tokens,
             refreshToken: tokens?.refreshToken,
@@ -173,7 +198,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
           });
           const fresh = normalizeRefreshResult(result, tokens, clock.now());
           // New tokens are persisted before any waiter uses them; a superseded result is not persisted.
-          if (isCurrent()) await store.set(fresh).catch(reportStoreError);
+          if (isCurrent()) await persist(() => store.set(fresh)).catch(reportStoreError);
           return fresh;
         };
         try {
@@ -241,6 +266,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return wait(signal);
   };
 
+  for (const effect of proactiveEffects(state, clock.now(), policy)) run(effect);
+
   return {
     getAccessToken: (opts?: GetAccessTokenOptions) => request({ type: 'token-needed' }, opts?.signal),
     refresh: (opts?: RefreshOptions) =>
@@ -249,8 +276,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       if (disposed) throw new DisposedError();
       const stamped = stamp(tokens);
       loading ??= Promise.resolve();
-      await store.set(stamped);
+      // The user's tokens take effect at once (they were never used for a refresh, so nothing can be lost if
+      // the process ends before the write); the write is ordered after every earlier one.
       dispatch({ type: 'tokens-set', tokens: stamped, source: 'user' });
+      await persist(() => store.set(stamped));
     },
     async clear(): Promise<void> {
       if (disposed) throw new DisposedError();

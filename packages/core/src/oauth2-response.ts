@@ -144,8 +144,8 @@ function parseExpiresIn(value: unknown, status: number): number | undefined {
       : typeof value === 'string' && NUMERIC.test(value)
         ? Number(value)
         : NaN;
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_EXPIRES_IN_SECONDS) {
-    throw malformed('expires_in must be a number of seconds above 0 and at most ten years', status);
+  if (!Number.isFinite(seconds) || seconds * 1000 < 1 || seconds > MAX_EXPIRES_IN_SECONDS) {
+    throw malformed('expires_in must be a number of seconds, at least 1 ms and at most ten years', status);
   }
   return seconds;
 }

@@ -40,4 +40,3 @@ export const adapter: ConformanceAdapter = {
       'fetch has no retry of its own; a retry wrapper around the wrapped fetch issues new calls',
   },
 };
-

@@ -263,3 +263,29 @@ describe('decisions', () => {
     expect(types(result.effects)).toContain('start-refresh');
   });
 });
+
+describe('configuration errors', () => {
+  it('block further refreshes for retry.maxDelayMs: requests fail fast, a still-valid token is still used', () => {
+    const failed = at(refreshing(expired), {
+      type: 'refresh-failed',
+      epoch: 1,
+      kind: 'config',
+      error: new Error('invalid_client'),
+      jitter: 0,
+    });
+    const again = at(failed.state, { type: 'token-needed' }, NOW + 1);
+    expect(types(again.effects)).toEqual(['fail']);
+    const late401 = at(failed.state, { type: 'unauthorized', failedToken: 'A1' }, NOW + 1);
+    expect(types(late401.effects)).toEqual(['fail']);
+    const after = at(failed.state, { type: 'token-needed' }, NOW + policy.maxDelayMs);
+    expect(types(after.effects)).toEqual(['start-refresh', 'wait']);
+    const softFailed = at(refreshing(stale), {
+      type: 'refresh-failed',
+      epoch: 1,
+      kind: 'config',
+      error: new Error('invalid_client'),
+      jitter: 0,
+    });
+    expect(types(at(softFailed.state, { type: 'token-needed' }, NOW + 1).effects)).toEqual(['grant']);
+  });
+});

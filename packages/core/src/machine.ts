@@ -21,6 +21,12 @@ export interface MachineState {
   readonly reason: RefreshReason | undefined;
   /** Set in `reauth-required`: the error every caller gets until new tokens are set. */
   readonly error: ReauthRequiredError | undefined;
+  /**
+   * After a configuration error (e.g. `invalid_client`), no refresh is tried again until this time (or new tokens):
+   * requests that need one fail at once with `blockedBy`, instead of hammering the endpoint with bad credentials.
+   */
+  readonly blockedUntil: number | undefined;
+  readonly blockedBy: Error | undefined;
 }
 
 export interface MachinePolicy {
@@ -96,6 +102,8 @@ export const initialState = (tokens: TokenSet | undefined): MachineState => ({
   attempt: 0,
   reason: undefined,
   error: undefined,
+  blockedUntil: undefined,
+  blockedBy: undefined,
 });
 
 /** The skew in effect for these tokens: the configured one, clamped to half the token's lifetime. */
@@ -164,6 +172,16 @@ const onTokenNeeded = (
   }
   const usable = isUsable(state, now);
   let result: Transition = { state, effects: [] };
+  const blocked = state.blockedUntil !== undefined && now < state.blockedUntil;
+  if (blocked && state.status === 'idle' && needsRefresh(state, now, policy)) {
+    const error = state.blockedBy ?? new RefreshFailedError('config', 0);
+    return {
+      state,
+      effects: [
+        usable ? { type: 'grant', token: accessTokenOf(state.tokens as TokenSet) } : { type: 'fail', error },
+      ],
+    };
+  }
   if (state.status === 'idle' && needsRefresh(state, now, policy)) {
     result = startRefresh(state, usable ? 'proactive' : why, 1);
   }
@@ -210,7 +228,13 @@ export function transition(
 
     case 'refresh-succeeded': {
       if (state.status !== 'refreshing' || event.epoch !== state.epoch) return { state, effects: [] };
-      const next: MachineState = { ...idle(state), tokens: event.tokens, rejected: undefined };
+      const next: MachineState = {
+        ...idle(state),
+        tokens: event.tokens,
+        rejected: undefined,
+        blockedUntil: undefined,
+        blockedBy: undefined,
+      };
       return {
         state: next,
         effects: [
@@ -251,8 +275,10 @@ export function transition(
         return { state: next, effects };
       }
       const error = new RefreshFailedError(event.kind, state.attempt, { cause });
+      const cooldown =
+        event.kind === 'config' ? { blockedUntil: now + policy.maxDelayMs, blockedBy: error } : {};
       return {
-        state: idle(state),
+        state: { ...idle(state), ...cooldown },
         effects: [
           { type: 'emit-refresh-failed', error: cause, attempt: state.attempt, willRetry: false },
           settleWaiters(state, now, error),

@@ -303,3 +303,19 @@ describe('createTokenManager', () => {
     await expect(manager.getAccessToken()).resolves.toMatchObject({ token: 'STORED' });
   });
 });
+
+describe('expiry from expires_in', () => {
+  it('trusts a token up to 1 s (a quarter at most) less than expires_in, as servers count whole seconds', async () => {
+    const clock = createFakeClock();
+    const manager = createTokenManager({
+      tokens: { accessToken: 'A1', refreshToken: 'R1', expiresAt: 0, issuedAt: 0 },
+      refresh: async () => ({ accessToken: 'A2', expiresIn: 2 }),
+      clock,
+      proactive: false,
+    });
+    const tokens = vi.fn();
+    manager.on('tokens', tokens);
+    await manager.getAccessToken();
+    expect(tokens).toHaveBeenCalledWith(expect.objectContaining({ expiresAt: clock.now() + 1500 }));
+  });
+});

@@ -27,7 +27,7 @@ export function normalizeRefreshResult(
   if (expiresIn !== undefined && !(Number.isFinite(expiresIn) && expiresIn >= 0)) {
     throw new TokenEndpointError('the refresh function returned an invalid expiresIn', { kind: 'config' });
   }
-  const expiresAt = result.expiresAt ?? (expiresIn === undefined ? undefined : now + expiresIn * 1000);
+  const expiresAt = result.expiresAt ?? (expiresIn === undefined ? undefined : now + lifetimeMs(expiresIn));
   return {
     accessToken: result.accessToken,
     refreshToken: result.refreshToken ?? previous?.refreshToken,
@@ -36,6 +36,16 @@ export function normalizeRefreshResult(
     issuedAt: now,
     scope: result.scope ?? previous?.scope,
   };
+}
+
+/**
+ * How long a token given with `expires_in` (whole seconds, counted by the server from its own issue time, often
+ * truncated to the second) can be trusted from its receipt: up to 1 s less than it says, a quarter of it at most,
+ * so that a token is refreshed before the server ends it, not just after.
+ */
+export function lifetimeMs(expiresInSeconds: number): number {
+  const ms = expiresInSeconds * 1000;
+  return ms - Math.min(1000, ms / 4);
 }
 
 export interface ClassifiedFailure {

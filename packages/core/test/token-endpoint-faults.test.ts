@@ -249,7 +249,7 @@ describe('through a manager: a configuration or malformed-response error never c
   );
 
   it.each(broken)(
-    '%s: with an expired token the request fails as config, and the fixed server then refreshes',
+    '%s: with an expired token the request fails as config, fails fast during the cooldown, then refreshes',
     async (_name, answer) => {
       const clock = createFakeClock();
       const tokens = {
@@ -271,6 +271,9 @@ describe('through a manager: a configuration or malformed-response error never c
       expect(error).toMatchObject({ kind: 'config' });
       await expect(store.get()).resolves.toMatchObject({ accessToken: 'A1', refreshToken: 'R1' });
       fixed = true;
+      // No second call with bad credentials during the cooldown (retry.maxDelayMs): the same error, at once.
+      await expect(manager.getAccessToken()).rejects.toBe(error);
+      await clock.advance(30_000);
       await expect(manager.getAccessToken()).resolves.toMatchObject({ token: 'A2' });
     },
   );

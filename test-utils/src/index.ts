@@ -2,6 +2,7 @@ export { MAX_LATENCY_MS, realDelay } from './emulation-state.ts';
 export { createFakeClock, type FakeClock } from './fake-clock.ts';
 export { createFetchDouble } from './fetch-double.ts';
 export { type LoopbackListener, listenLoopback } from './http-listener.ts';
+export { createManagerFixture, type ManagerFixture } from './manager-fixture.ts';
 export { type HasHandlers, type MswServer, originHandlers, startMsw } from './msw-server.ts';
 export { createOAuthServer, type OAuthServer } from './oauth-server.ts';
 export type {

@@ -80,3 +80,39 @@ export interface CommonAdapterOptions {
   /** Scheme before the token. Default: the token's type (`Bearer`). */
   readonly scheme?: string | undefined;
 }
+
+/** The common options resolved once, the same way for every adapter. */
+export interface AdapterSettings {
+  readonly shouldRefresh: ShouldRefresh;
+  /** The header that carries the token, as given (default `Authorization`). */
+  readonly headerName: string;
+  /** The header value for a token: the scheme (option, else the token's type) and the token. */
+  headerValue(token: AccessToken): string;
+  /**
+   * The origin policy: the `origins` option when given (checked when the settings are made); otherwise the origin
+   * of `fallback`, the client's base URL, which may differ per request. No origins and no fallback: a
+   * `ConfigurationError`.
+   */
+  policyFor(fallback?: string | URL): OriginPolicy;
+}
+
+export function adapterSettings(options: CommonAdapterOptions): AdapterSettings {
+  const fixed = options.origins === undefined ? undefined : createOriginPolicy(options.origins);
+  const byFallback = new Map<string, OriginPolicy>();
+  const { scheme } = options;
+  return {
+    shouldRefresh: options.shouldRefresh ?? defaultShouldRefresh,
+    headerName: options.headerName ?? 'Authorization',
+    headerValue: (token) => authorizationValue(token, scheme),
+    policyFor(fallback) {
+      if (fixed !== undefined) return fixed;
+      const key = fallback === undefined ? '' : String(fallback);
+      let policy = byFallback.get(key);
+      if (policy === undefined) {
+        policy = createOriginPolicy(undefined, fallback);
+        if (byFallback.size < 64) byFallback.set(key, policy);
+      }
+      return policy;
+    },
+  };
+}

@@ -1,4 +1,6 @@
 export {
+  type AdapterSettings,
+  adapterSettings,
   authorizationValue,
   type CommonAdapterOptions,
   createOriginPolicy,

@@ -5,10 +5,8 @@
  */
 import {
   type AccessToken,
-  authorizationValue,
+  adapterSettings,
   type CommonAdapterOptions,
-  createOriginPolicy,
-  defaultShouldRefresh,
   NotReplayableError,
   type OriginPolicy,
   type TokenManager,
@@ -72,11 +70,10 @@ export function tokenRefresh(
   manager: TokenManager,
   options: GotTokenRefreshOptions = {},
 ): GotTokenRefreshExtension {
-  const fixedPolicy: OriginPolicy | undefined =
-    options.origins === undefined ? undefined : createOriginPolicy(options.origins);
-  const shouldRefresh = options.shouldRefresh ?? defaultShouldRefresh;
-  const header = (options.headerName ?? 'authorization').toLowerCase();
-  const { scheme } = options;
+  const settings = adapterSettings(options);
+  const { shouldRefresh } = settings;
+  // got keeps header names lower-cased.
+  const header = settings.headerName.toLowerCase();
   const chains = createChainRegistry();
 
   // Once per got() call, before got builds the request: a new chain, even if these options were made from an
@@ -97,7 +94,7 @@ export function tokenRefresh(
 
   /** `origins`, or the chain's prefixUrl origin; a `ConfigurationError` (thrown in the hook) with neither. */
   const policyOf = (chain: RequestChain): OriginPolicy => {
-    chain.policy ??= fixedPolicy ?? createOriginPolicy(undefined, chain.prefixUrl);
+    chain.policy ??= settings.policyFor(chain.prefixUrl);
     return chain.policy;
   };
 
@@ -124,7 +121,7 @@ export function tokenRefresh(
     } else {
       token = await manager.getAccessToken({ signal: requestOptions.signal });
     }
-    const value = authorizationValue(token, scheme);
+    const value = settings.headerValue(token);
     requestOptions.headers[header] = value;
     chain.sent = { value, token: token.token };
   };
@@ -159,7 +156,7 @@ export function tokenRefresh(
     // `preserveHooks` keeps every afterResponse hook (the caller's too) for the replayed response; ours then
     // sees `replayed` and passes the response on.
     return retryWithMergedOptions({
-      headers: { [header]: authorizationValue(token, scheme) },
+      headers: { [header]: settings.headerValue(token) },
       preserveHooks: true,
     });
   };

@@ -1,9 +1,13 @@
 import { tokenRefresh } from '@tokenrelay/got';
-import { type ApiEcho, type MswServer, startMsw } from '@tokenrelay/test-utils';
+import {
+  type ApiEcho,
+  createManagerFixture as createFixture,
+  type MswServer,
+  startMsw,
+} from '@tokenrelay/test-utils';
 import type { Response } from 'got';
 import { HttpResponse, http } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createFixture } from './fixture.ts';
 import { gotVersions } from './got-versions.ts';
 
 const fx = createFixture();

@@ -1,11 +1,15 @@
 import { Readable } from 'node:stream';
 import { NotReplayableError } from '@tokenrelay/core';
 import { tokenRefresh } from '@tokenrelay/got';
-import { type ApiEcho, type MswServer, startMsw } from '@tokenrelay/test-utils';
+import {
+  type ApiEcho,
+  createManagerFixture as createFixture,
+  type MswServer,
+  startMsw,
+} from '@tokenrelay/test-utils';
 import type { RequestError } from 'got';
 import { HttpResponse, http, passthrough } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createFixture } from './fixture.ts';
 import { gotVersions } from './got-versions.ts';
 
 const fx = createFixture();

@@ -1,11 +1,15 @@
 import { inspect } from 'node:util';
 import { isTokenRelayError, ReauthRequiredError } from '@tokenrelay/core';
 import { tokenRefresh } from '@tokenrelay/got';
-import { type ApiEcho, type MswServer, startMsw } from '@tokenrelay/test-utils';
+import {
+  type ApiEcho,
+  createManagerFixture as createFixture,
+  type MswServer,
+  startMsw,
+} from '@tokenrelay/test-utils';
 import type { HTTPError, RequestError } from 'got';
 import { HttpResponse, http } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createFixture } from './fixture.ts';
 import { gotVersions } from './got-versions.ts';
 
 const fx = createFixture();

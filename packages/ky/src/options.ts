@@ -1,7 +1,7 @@
 /**
  * The options of `tokenRefresh()`, the per-request switch, and where the token may go when `origins` is not given.
  */
-import { type CommonAdapterOptions, createOriginPolicy, type OriginPolicy } from '@tokenrelay/core';
+import type { CommonAdapterOptions } from '@tokenrelay/core';
 import type { NormalizedOptions } from 'ky';
 
 /**
@@ -44,12 +44,4 @@ const absoluteUrl = (value: string | URL | undefined, base?: string): URL | unde
  */
 export function clientBaseUrl(options: Pick<NormalizedOptions, 'prefix' | 'baseUrl'>): URL | undefined {
   return absoluteUrl(options.prefix) ?? absoluteUrl(options.baseUrl, pageUrl());
-}
-
-/** The policy for one request: the fixed one from `origins`, or one derived from the client's base URL. */
-export function policyFor(
-  fixed: OriginPolicy | undefined,
-  options: Pick<NormalizedOptions, 'prefix' | 'baseUrl'>,
-): OriginPolicy {
-  return fixed ?? createOriginPolicy(undefined, clientBaseUrl(options));
 }

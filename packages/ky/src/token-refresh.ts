@@ -4,16 +4,7 @@
  * (freshness, whether a 401 is stale, what an error means, which origins, which responses) is the core's; this
  * file only translates.
  */
-import {
-  type AccessToken,
-  authorizationValue,
-  ConfigurationError,
-  createOriginPolicy,
-  defaultShouldRefresh,
-  NotReplayableError,
-  type OriginPolicy,
-  type TokenManager,
-} from '@tokenrelay/core';
+import { adapterSettings, ConfigurationError, NotReplayableError, type TokenManager } from '@tokenrelay/core';
 import ky, {
   type AfterResponseHook,
   type BeforeErrorHook,
@@ -23,7 +14,7 @@ import ky, {
   type InitHook,
   isHTTPError,
 } from 'ky';
-import { type KyTokenRefreshOptions, optedOut, policyFor } from './options.ts';
+import { clientBaseUrl, type KyTokenRefreshOptions, optedOut } from './options.ts';
 import { hideCredentialedRequest } from './redact-errors.ts';
 import { createRequestStates } from './request-state.ts';
 import { callerRetryLimit, withReplayRoom } from './retry-budget.ts';
@@ -53,15 +44,11 @@ export function tokenRefresh(
   manager: TokenManager,
   options: KyTokenRefreshOptions = {},
 ): KyTokenRefreshHooks {
-  const fixedPolicy: OriginPolicy | undefined =
-    options.origins === undefined ? undefined : createOriginPolicy(options.origins);
-  const shouldRefresh = options.shouldRefresh ?? defaultShouldRefresh;
-  const header = options.headerName ?? 'authorization';
+  const settings = adapterSettings(options);
+  const { shouldRefresh, headerName: header, headerValue } = settings;
   // fetch drops Authorization on a redirect to another origin (WHATWG Fetch), but forwards any other header.
   const headerFollowsRedirects = header.toLowerCase() !== 'authorization';
-  const { scheme } = options;
   const states = createRequestStates();
-  const headerValue = (token: AccessToken): string => authorizationValue(token, scheme);
 
   const init: InitHook = (kyOptions) => {
     if (optedOut(kyOptions.context)) return;
@@ -79,7 +66,7 @@ export function tokenRefresh(
   const beforeRequest: BeforeRequestHook = async ({ request, options: kyOptions }) => {
     if (optedOut(kyOptions.context)) return;
     const state = states.ensure(kyOptions.context);
-    state.policy ??= policyFor(fixedPolicy, kyOptions);
+    state.policy ??= settings.policyFor(clientBaseUrl(kyOptions));
     if (!state.policy(request.url)) return;
     if (headerFollowsRedirects && request.redirect === 'follow') throw customHeaderRedirectError();
     const token = await manager.getAccessToken({ signal: request.signal });

@@ -5,10 +5,10 @@
  */
 import { tokenRefresh } from '@tokenrelay/ky';
 import type { ApiEcho, ListeningOAuthServer } from '@tokenrelay/test-utils';
+import { createManagerFixture as createFixture } from '@tokenrelay/test-utils';
 import ky, { type KyInstance } from 'ky';
 import kyOldest from 'ky-2-oldest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createFixture } from './fixture.ts';
 import { kyVersion } from './ky-versions.ts';
 
 const fx = createFixture();

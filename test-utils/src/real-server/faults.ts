@@ -1,34 +1,14 @@
 import { STATUS_CODES } from 'node:http';
 import type { KoaContext, KoaMiddleware } from 'oidc-provider';
+import type { TokenFault } from '../oauth-types.ts';
 
 /**
- * A scripted failure of the real server's token endpoint, consumed by one `POST` to it (first in, first out).
- * The shapes match the msw emulation's `TokenFault`, so one scenario can drive both servers.
+ * A scripted failure of the real server's token endpoint, consumed by one `POST` to it (first in, first out): the
+ * same shapes as the msw emulation's, so one scenario can drive both servers. `status`, `malformed` and
+ * `network-error` are answered before the provider sees the request; `lost-after-rotation` lets the provider rotate
+ * the refresh token and then replaces its answer; `latency` waits (real time, at most 60 s).
  */
-export type TokenEndpointFault =
-  /** Answered before the provider sees the request (nothing rotates); `Retry-After` when set. */
-  | {
-      readonly type: 'status';
-      readonly status: number;
-      readonly retryAfterSeconds?: number;
-      readonly body?: string;
-    }
-  /** Answered before the provider sees the request, with this body (default status 200). */
-  | {
-      readonly type: 'malformed';
-      readonly body: string;
-      readonly contentType?: string;
-      readonly status?: number;
-    }
-  /**
-   * The provider handles the request (a refresh token is rotated, the old one consumed), then its answer is
-   * replaced by `status` (default 502) or, with `'network-error'`, the connection is dropped.
-   */
-  | { readonly type: 'lost-after-rotation'; readonly status?: number | 'network-error' }
-  /** The connection drops before the provider sees the request. */
-  | { readonly type: 'network-error' }
-  /** Waits `ms` (real time, at most 60 s) before the provider handles the request. */
-  | { readonly type: 'latency'; readonly ms: number };
+export type TokenEndpointFault = TokenFault;
 
 const MAX_LATENCY_MS = 60_000;
 

@@ -2,9 +2,13 @@
  * One emulation (msw, `onUnhandledFrame: 'error'`) per test file, reset after each test, and small readers of
  * what the API saw.
  */
-import { type MswServer, startMsw } from '@tokenrelay/test-utils';
+import {
+  createManagerFixture as createFixture,
+  type ManagerFixture as Fixture,
+  type MswServer,
+  startMsw,
+} from '@tokenrelay/test-utils';
 import { afterAll, afterEach } from 'vitest';
-import { createFixture, type Fixture } from '../fixture.ts';
 
 export interface Harness extends Fixture {
   readonly msw: MswServer;

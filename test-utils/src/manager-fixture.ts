@@ -1,6 +1,6 @@
 /**
- * The emulated authorization server and API (served through msw by each test file) and managers that refresh
- * against it with core's `oauth2Refresh`, over the emulation's own fetch (never through got).
+ * The emulated authorization server and API, and token managers that refresh against its token endpoint with core's
+ * own `oauth2Refresh`, over the emulation's fetch double (never through the client under test). Adapter tests use it.
  */
 import {
   createTokenManager,
@@ -8,17 +8,19 @@ import {
   type TokenManager,
   type TokenManagerOptions,
 } from '@tokenrelay/core';
-import { createOAuthServer, type OAuthServer } from '@tokenrelay/test-utils';
+import { createOAuthServer, type OAuthServer } from './oauth-server.ts';
 
-export interface Fixture {
+export interface ManagerFixture {
   readonly emu: OAuthServer;
-  /** A manager holding a fresh grant of the emulation; disposed by `disposeAll()`. */
+  /**
+   * A manager holding a fresh grant of the emulation (no proactive refresh, one attempt per refresh, unless
+   * `overrides` say otherwise); disposed by `disposeAll()`.
+   */
   manager(overrides?: Partial<TokenManagerOptions>): TokenManager;
   disposeAll(): void;
 }
 
-export function createFixture(): Fixture {
-  const emu = createOAuthServer();
+export function createManagerFixture(emu: OAuthServer = createOAuthServer()): ManagerFixture {
   const managers: TokenManager[] = [];
   return {
     emu,
@@ -33,7 +35,7 @@ export function createFixture(): Fixture {
         proactive: false,
         retry: { attempts: 1 },
         ...overrides,
-        // Only one grant is issued per manager, so token serials count refreshes.
+        // One grant per manager, so the emulation's token serials count its refreshes.
         tokens: overrides.tokens ?? emu.tokenSet(),
       });
       managers.push(manager);

@@ -2,7 +2,7 @@ import { runConformanceSuite } from '@tokenrelay/test-utils/conformance';
 import ky from 'ky';
 import kyOldest from 'ky-2-oldest';
 import { expect, it, vi } from 'vitest';
-import { kyConformanceAdapter } from './conformance-adapter.ts';
+import { kyConformanceAdapter } from './adapter.ts';
 import { kyVersion } from './ky-versions.ts';
 
 // The adapter imports `ky`: in this file it is the oldest release the peer range admits (see ky-versions.ts).

@@ -1,6 +1,6 @@
 import { runConformanceSuite } from '@tokenrelay/test-utils/conformance';
 import ky from 'ky';
-import { kyConformanceAdapter } from './conformance-adapter.ts';
+import { kyConformanceAdapter } from './adapter.ts';
 import { kyVersion } from './ky-versions.ts';
 
 runConformanceSuite(kyConformanceAdapter(kyVersion('ky', ky)));

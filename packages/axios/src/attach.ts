@@ -1,10 +1,4 @@
-import {
-  authorizationValue,
-  createOriginPolicy,
-  defaultShouldRefresh,
-  NotReplayableError,
-  type TokenManager,
-} from '@tokenrelay/core';
+import { adapterSettings, NotReplayableError, type TokenManager } from '@tokenrelay/core';
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import type { AxiosTokenRefreshOptions } from './options.ts';
 import { redactSecrets } from './redact.ts';
@@ -46,10 +40,9 @@ export function attachTokenRefresh(
   manager: TokenManager,
   options: AxiosTokenRefreshOptions = {},
 ): () => void {
-  const allowed = createOriginPolicy(options.origins, baseUrlOf(instance));
-  const shouldRefresh = options.shouldRefresh ?? defaultShouldRefresh;
-  const headerName = options.headerName ?? 'Authorization';
-  const { scheme } = options;
+  const settings = adapterSettings(options);
+  const allowed = settings.policyFor(baseUrlOf(instance));
+  const { shouldRefresh, headerName, headerValue } = settings;
   const owner: Owner = {};
   const redirects = createRedirectGuard(allowed, headerName);
 
@@ -76,7 +69,7 @@ export function attachTokenRefresh(
     } finally {
       wait.dispose();
     }
-    config.headers.set(headerName, authorizationValue(token, scheme));
+    config.headers.set(headerName, headerValue(token));
     mark(config, new SentToken(owner, token.token, replayed));
     config.beforeRedirect = redirects.wrap(config.beforeRedirect);
     return config;
@@ -118,8 +111,9 @@ export function attachTokenRefresh(
       wwwAuthenticate: headerOf(response.headers, 'www-authenticate'),
     });
 
-  // `validateStatus` may let a 401 through as a response.
-  const onResponse = async (response: AxiosResponse): Promise<AxiosResponse> => {
+  // `validateStatus` may let a 401 through as a response. Not async: a response that needs nothing goes on as it
+  // is, without a promise of its own.
+  const onResponse = (response: AxiosResponse): AxiosResponse | Promise<AxiosResponse> => {
     const sent = isObject(response.config) ? sentTokenOf(response.config, owner) : undefined;
     if (sent === undefined || sent.replayed || !wantsRefresh(response)) return response;
     return refreshAndReplay(response.config, sent, { response });

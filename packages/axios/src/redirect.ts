@@ -48,16 +48,21 @@ export interface RedirectGuard {
 export function createRedirectGuard(policy: OriginPolicy, headerName: string): RedirectGuard {
   // The caller's own hook behind each wrapper we made, so a config that comes back for a replay is unwrapped first.
   const wrappers = new WeakMap<Hook, Hook | undefined>();
+  const guard = (own: Hook | undefined): Hook => {
+    const wrapper = (options: Record<string, unknown>, ...rest: never[]): void => {
+      own?.(options, ...rest);
+      const url = nextHop(options as RedirectOptions);
+      if (url === undefined || !policy(url)) stripHeader(options.headers, headerName);
+    };
+    wrappers.set(wrapper, own);
+    return wrapper;
+  };
+  // Most requests have no hook of their own: they all share one guard.
+  const alone = guard(undefined);
   return {
     wrap<H extends Hook>(hook: H | undefined): H {
       const own = hook !== undefined && wrappers.has(hook) ? wrappers.get(hook) : hook;
-      const wrapper = ((options: Record<string, unknown>, ...rest: never[]): void => {
-        own?.(options, ...rest);
-        const url = nextHop(options as RedirectOptions);
-        if (url === undefined || !policy(url)) stripHeader(options.headers, headerName);
-      }) as H;
-      wrappers.set(wrapper, own);
-      return wrapper;
+      return (own === undefined ? alone : guard(own)) as H;
     },
   };
 }

@@ -25,13 +25,15 @@ export interface WaitSignal {
 
 const noop = (): void => {};
 
+/** A request that cannot be cancelled (no signal, no cancel token): nothing to listen to or release. */
+const UNCANCELLABLE: WaitSignal = { signal: undefined, cancelled: () => false, dispose: noop };
+
 export function waitSignalFor(config: { signal?: unknown; cancelToken?: unknown }): WaitSignal {
   const signal = config.signal as SignalLike | undefined;
   const cancelToken = config.cancelToken as CancelTokenLike | undefined;
+  if (!cancelToken && (signal === undefined || signal === null)) return UNCANCELLABLE;
   const cancelled = (): boolean => signal?.aborted === true || cancelToken?.reason !== undefined;
-  if (!cancelToken && (signal === undefined || signal === null || signal instanceof AbortSignal)) {
-    return { signal: signal ?? undefined, cancelled, dispose: noop };
-  }
+  if (!cancelToken && signal instanceof AbortSignal) return { signal, cancelled, dispose: noop };
   const controller = new AbortController();
   const abort = (): void => controller.abort();
   const cleanups: (() => void)[] = [];

@@ -37,14 +37,32 @@ export function createOriginPolicy(
     );
   }
   const allowed = new Set(list.map(toOrigin));
-  return (url) => {
+  const decide = (url: string | URL): boolean => {
     try {
       return allowed.has(new URL(url).origin);
     } catch {
       return false;
     }
   };
+  // Decisions remembered per `scheme://authority` prefix of a string URL: a URL's origin depends only on the text
+  // before the first `/`, `?` or `#` after `//`, so the same prefix always gets the same answer. Saves a URL parse
+  // per request; bounded, so arbitrary URLs cannot grow it.
+  const known = new Map<string, boolean>();
+  return (url) => {
+    if (typeof url !== 'string') return decide(url);
+    const prefix = AUTHORITY_PREFIX.exec(url)?.[0];
+    if (prefix === undefined) return decide(url);
+    let answer = known.get(prefix);
+    if (answer === undefined) {
+      answer = decide(url);
+      if (known.size < MAX_REMEMBERED_PREFIXES) known.set(prefix, answer);
+    }
+    return answer;
+  };
 }
+
+const AUTHORITY_PREFIX = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/;
+const MAX_REMEMBERED_PREFIXES = 256;
 
 /** A response as adapters see it, whatever the client. */
 export interface ResponseInfo {
@@ -98,11 +116,17 @@ export interface AdapterSettings {
 
 export function adapterSettings(options: CommonAdapterOptions): AdapterSettings {
   const fixed = options.origins === undefined ? undefined : createOriginPolicy(options.origins);
+  const headerName = options.headerName ?? 'Authorization';
+  try {
+    new Headers().set(headerName, 'x');
+  } catch (cause) {
+    throw new ConfigurationError('`headerName` is not a valid header name', { cause });
+  }
   const byFallback = new Map<string, OriginPolicy>();
   const { scheme } = options;
   return {
     shouldRefresh: options.shouldRefresh ?? defaultShouldRefresh,
-    headerName: options.headerName ?? 'Authorization',
+    headerName,
     headerValue: (token) => authorizationValue(token, scheme),
     policyFor(fallback) {
       if (fixed !== undefined) return fixed;

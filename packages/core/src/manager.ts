@@ -11,6 +11,8 @@ import {
   initialState,
   type MachineEvent,
   type MachinePolicy,
+  type MachineState,
+  needsRefresh,
   proactiveEffects,
   transition,
 } from './machine.ts';
@@ -44,6 +46,9 @@ export const DEFAULTS = {
   waitTimeoutMs: 30_000,
 } as const;
 
+/** Events carry no per-call data here, so one object serves every call. */
+const TOKEN_NEEDED: MachineEvent = { type: 'token-needed' };
+
 export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const clock = options.clock ?? systemClock();
   const store = options.store ?? memoryStore(options.tokens);
@@ -76,8 +81,16 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     storeTail = done.catch(() => undefined);
     return done;
   };
-  // The store is read once, on first use, unless initial tokens were given.
+  // The store is read once, on first use, unless initial tokens were given. `loaded`: that read has settled, so a
+  // request can go straight to the machine without waiting a turn for `loading`.
   let loading: Promise<void> | undefined = options.tokens === undefined ? undefined : Promise.resolve();
+  let loaded = loading !== undefined;
+  /** For `setTokens` and `clear`, which make the store's old content irrelevant: no read after them. */
+  const skipLoad = (): void => {
+    if (loading !== undefined) return;
+    loading = Promise.resolve();
+    loaded = true;
+  };
 
   const cancelTimers = (): void => {
     if (retryTimer !== undefined) clock.clearTimeout(retryTimer);
@@ -90,16 +103,46 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     events.emit('store-error', { error: error instanceof Error ? error : new Error('Token store failed') });
   };
 
+  /**
+   * The machine's last answer to `token-needed` when it was a plain grant: the token, no other effect, the state
+   * unchanged. For that same state the machine answers the same as long as its own `needsRefresh` says that no
+   * refresh is due (the token is then usable and nothing starts), so until then `getAccessToken` reuses the answer
+   * without a transition. Every change of state is a new state object, which ends the reuse.
+   */
+  let lastGrant: { readonly state: MachineState; readonly answer: Effect } | undefined;
+
   /** Feeds one event to the machine, runs its effects, and returns the answer meant for the caller, if any. */
-  const dispatch = (event: MachineEvent): Effect | undefined => {
-    const result = transition(state, event, clock.now(), policy);
+  const dispatch = (event: MachineEvent, now: number = clock.now()): Effect | undefined => {
+    const before = state;
+    const result = transition(state, event, now, policy);
     state = result.state;
     let answer: Effect | undefined;
     for (const effect of result.effects) {
       if (effect.type === 'grant' || effect.type === 'wait' || effect.type === 'fail') answer = effect;
       else run(effect);
     }
+    if (
+      event === TOKEN_NEEDED &&
+      answer?.type === 'grant' &&
+      result.effects.length === 1 &&
+      state === before
+    ) {
+      // Shared by the callers that reuse it: frozen, so that none can change it for the others.
+      Object.freeze(answer.token);
+      lastGrant = { state, answer };
+    } else if (lastGrant !== undefined && lastGrant.state !== state) {
+      lastGrant = undefined;
+    }
     return answer;
+  };
+
+  /** `token-needed`: the last plain grant while the machine would repeat it (see `lastGrant`), else the machine. */
+  const tokenNeeded = (): Effect | undefined => {
+    const now = clock.now();
+    if (lastGrant !== undefined && lastGrant.state === state && !needsRefresh(state, now, policy)) {
+      return lastGrant.answer;
+    }
+    return dispatch(TOKEN_NEEDED, now);
   };
 
   const run = (effect: Effect): void => {
@@ -218,11 +261,15 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const load = (): Promise<void> => {
     loading ??= store.get().then(
       (tokens) => {
+        loaded = true;
         if (tokens !== undefined && state.tokens === undefined && state.epoch === 0) {
           dispatch({ type: 'tokens-set', tokens: stamp(tokens), source: 'store' });
         }
       },
-      (error: unknown) => reportStoreError(error),
+      (error: unknown) => {
+        loaded = true;
+        reportStoreError(error);
+      },
     );
     return loading;
   };
@@ -257,10 +304,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const request = async (event: MachineEvent, signal: AbortSignal | undefined): Promise<AccessToken> => {
     if (disposed) throw new DisposedError();
     signal?.throwIfAborted();
-    await load();
-    if (disposed) throw new DisposedError();
-    signal?.throwIfAborted();
-    const answer = dispatch(event);
+    if (!loaded) {
+      await load();
+      if (disposed) throw new DisposedError();
+      signal?.throwIfAborted();
+    }
+    // A grant is answered without another turn of the event loop.
+    const answer = event === TOKEN_NEEDED ? tokenNeeded() : dispatch(event);
     if (answer?.type === 'grant') return answer.token;
     if (answer?.type === 'fail') throw answer.error;
     return wait(signal);
@@ -269,13 +319,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   for (const effect of proactiveEffects(state, clock.now(), policy)) run(effect);
 
   return {
-    getAccessToken: (opts?: GetAccessTokenOptions) => request({ type: 'token-needed' }, opts?.signal),
+    getAccessToken: (opts?: GetAccessTokenOptions) => request(TOKEN_NEEDED, opts?.signal),
     refresh: (opts?: RefreshOptions) =>
       request({ type: 'unauthorized', failedToken: opts?.failedToken }, opts?.signal),
     async setTokens(tokens: TokenSet): Promise<void> {
       if (disposed) throw new DisposedError();
       const stamped = stamp(tokens);
-      loading ??= Promise.resolve();
+      skipLoad();
       // The user's tokens take effect at once (they were never used for a refresh, so nothing can be lost if
       // the process ends before the write); the write is ordered after every earlier one.
       dispatch({ type: 'tokens-set', tokens: stamped, source: 'user' });
@@ -283,7 +333,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     },
     async clear(): Promise<void> {
       if (disposed) throw new DisposedError();
-      loading ??= Promise.resolve();
+      skipLoad();
       dispatch({ type: 'cleared' });
       await storeCleared;
     },

@@ -76,6 +76,14 @@ function nextHop(hop: Hop, status: number, next: URL, ctx: RedirectContext): Hop
   return { url: next, method, headers, withBody };
 }
 
+/** The `Location` of a redirect response; `null` when the response is not one to follow. */
+const locationOf = (response: Response): string | null =>
+  REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
+
+/** Whether `followRedirects` has anything to do with this response (most responses are final). */
+export const isRedirect = (response: Response): boolean =>
+  response.type === 'opaqueredirect' || locationOf(response) !== null;
+
 /** Follows the redirects of `response`, the answer to `start`, and returns the final response. */
 export async function followRedirects(response: Response, start: Hop, ctx: RedirectContext): Promise<Sent> {
   let current = response;
@@ -87,7 +95,7 @@ export async function followRedirects(response: Response, start: Hop, ctx: Redir
         "The wrapped fetch hides redirect responses (as browsers do): pass `redirects: 'fetch'`",
       );
     }
-    const location = REDIRECT_STATUSES.has(current.status) ? current.headers.get('location') : null;
+    const location = locationOf(current);
     if (location === null) {
       return {
         response: count === 0 ? current : relabel(current, hop.url),

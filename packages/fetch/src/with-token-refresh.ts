@@ -5,16 +5,14 @@
  */
 import {
   type AccessToken,
-  authorizationValue,
+  adapterSettings,
   ConfigurationError,
-  createOriginPolicy,
-  defaultShouldRefresh,
   type OriginPolicy,
   type ShouldRefresh,
   type TokenManager,
 } from '@tokenrelay/core';
 import { type BodyReplay, bodyReplay, DEFAULT_REPLAY_BUFFER_BYTES } from './body.ts';
-import { discard, followRedirects, type Sent } from './redirect.ts';
+import { discard, followRedirects, isRedirect, type RedirectContext, type Sent } from './redirect.ts';
 import type {
   FetchLike,
   FetchRequestInfo,
@@ -29,7 +27,7 @@ interface Settings {
   readonly isAllowed: OriginPolicy;
   readonly shouldRefresh: ShouldRefresh;
   readonly headerName: string;
-  readonly scheme: string | undefined;
+  readonly headerValue: (token: AccessToken) => string;
   readonly skip: ((request: FetchRequestInfo) => boolean) | undefined;
   readonly replayBufferBytes: number;
   readonly followRedirects: boolean;
@@ -39,18 +37,28 @@ interface Settings {
 const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 
 const normalizeMethod = (method: string): string => {
+  if (NORMALIZED_METHODS.has(method)) return method;
   const upper = method.toUpperCase();
   return NORMALIZED_METHODS.has(upper) ? upper : method;
 };
 
-const isRequest = (input: RequestInfo | URL): input is Request =>
-  input instanceof Request || Object.prototype.toString.call(input) === '[object Request]';
+/** `init` without the wrapper's own switch, which the wrapped fetch never sees. */
+const withoutSwitch = ({ tokenRefresh: _switch, ...plain }: TokenRefreshRequestInit): RequestInit => plain;
 
-/** The absolute URL fetch will use: relative URLs resolve against the page, as fetch does in a browser. */
-function absoluteUrl(input: string | URL): URL | undefined {
+const isRequest = (input: RequestInfo | URL): input is Request =>
+  typeof input !== 'string' &&
+  (input instanceof Request || Object.prototype.toString.call(input) === '[object Request]');
+
+/**
+ * The URL fetch will use, for the origin policy; `undefined` when fetch could not use it. Relative URLs resolve
+ * against the page, as fetch does in a browser. Elsewhere a valid input is handed on as it is, and the policy makes
+ * the one URL object (`URL.canParse` makes none: a `'*'` policy takes anything, so validity is checked here).
+ */
+function targetOf(input: string | URL): string | URL | undefined {
   const base = (globalThis as { location?: { href?: unknown } }).location?.href;
+  if (typeof base !== 'string') return typeof input !== 'string' || URL.canParse(input) ? input : undefined;
   try {
-    return new URL(input, typeof base === 'string' ? base : undefined);
+    return new URL(input, base);
   } catch {
     return undefined;
   }
@@ -67,15 +75,17 @@ const requestSettings = (request: Request): RequestInit => ({
   ...(request.mode === 'navigate' ? {} : { mode: request.mode }),
 });
 
-/** Rejects with the signal's reason, as fetch does, when the signal aborted while the manager was waited for. */
-async function whileNotAborted<T>(signal: AbortSignal | undefined, promise: Promise<T>): Promise<T> {
-  try {
-    return await promise;
-  } catch (error) {
-    if (signal?.aborted) throw signal.reason;
-    throw error;
-  }
-}
+/** The request as given, for the wrapped fetch to send: `init` without the `tokenRefresh` switch. */
+const untouched = (
+  s: Settings,
+  input: RequestInfo | URL,
+  init: TokenRefreshRequestInit | undefined,
+  plain: RequestInit,
+): Promise<Response> => (init === undefined ? s.fetch(input) : s.fetch(input, plain));
+
+/** The error to reject with: the signal's reason, as fetch does, when it aborted while the manager was waited for. */
+const abortedOr = (signal: AbortSignal | undefined, error: unknown): unknown =>
+  signal?.aborted ? signal.reason : error;
 
 function settingsOf(fetch: FetchLike, manager: TokenManager, options: FetchTokenRefreshOptions): Settings {
   if (typeof fetch !== 'function') throw new ConfigurationError('withTokenRefresh needs a fetch function');
@@ -84,12 +94,7 @@ function settingsOf(fetch: FetchLike, manager: TokenManager, options: FetchToken
       'withTokenRefresh needs `origins`: fetch has no base URL, so say which origins get the token ("*" only on purpose)',
     );
   }
-  const headerName = options.headerName ?? 'Authorization';
-  try {
-    new Headers().set(headerName, 'x');
-  } catch (cause) {
-    throw new ConfigurationError('`headerName` is not a valid header name', { cause });
-  }
+  const common = adapterSettings(options);
   const replayBufferBytes = options.replayBufferBytes ?? DEFAULT_REPLAY_BUFFER_BYTES;
   if (!Number.isSafeInteger(replayBufferBytes) || replayBufferBytes < 0) {
     throw new ConfigurationError('`replayBufferBytes` must be a whole number of bytes, 0 or more');
@@ -101,10 +106,10 @@ function settingsOf(fetch: FetchLike, manager: TokenManager, options: FetchToken
   return {
     fetch,
     manager,
-    isAllowed: createOriginPolicy(options.origins),
-    shouldRefresh: options.shouldRefresh ?? defaultShouldRefresh,
-    headerName,
-    scheme: options.scheme,
+    isAllowed: common.policyFor(),
+    shouldRefresh: common.shouldRefresh,
+    headerName: common.headerName,
+    headerValue: common.headerValue,
     skip: options.skip,
     replayBufferBytes,
     followRedirects: redirects === 'wrapper',
@@ -131,15 +136,21 @@ async function fetchWithToken(
   input: RequestInfo | URL,
   init: TokenRefreshRequestInit | undefined,
 ): Promise<Response> {
-  const { tokenRefresh, ...plain } = init ?? {};
+  const plain: RequestInit = init === undefined ? {} : withoutSwitch(init);
   const request = isRequest(input) ? input : undefined;
-  const untouched = (): Promise<Response> => (init === undefined ? s.fetch(input) : s.fetch(input, plain));
-  if (tokenRefresh === false) return untouched();
-  const url = absoluteUrl(request === undefined ? (input as string | URL) : request.url);
-  if (url === undefined || !s.isAllowed(url)) return untouched();
-  const headers = new Headers(plain.headers ?? request?.headers);
+  if (init?.tokenRefresh === false) return untouched(s, input, init, plain);
+  const target = targetOf(request === undefined ? (input as string | URL) : request.url);
+  if (target === undefined || !s.isAllowed(target)) return untouched(s, input, init, plain);
+  // A URL object of our own, made only when a `skip` rule or a redirect needs one.
+  let url: URL | undefined;
+  // The caller's headers as they are now (they may be an iterator, or change later): the replay sends these too.
+  const given = plain.headers ?? request?.headers;
+  const headers = given === undefined ? undefined : new Headers(given);
   const method = normalizeMethod(plain.method ?? request?.method ?? 'GET');
-  if (s.skip?.({ url, method, headers: new Headers(headers) })) return untouched();
+  if (s.skip !== undefined) {
+    url = new URL(target);
+    if (s.skip({ url, method, headers: new Headers(headers) })) return untouched(s, input, init, plain);
+  }
 
   const signal = plain.signal === undefined ? request?.signal : (plain.signal ?? undefined);
   signal?.throwIfAborted();
@@ -148,41 +159,59 @@ async function fetchWithToken(
   // init.body wins over a Request's body, as in fetch; a Request's body is replayed through `Request.clone()`.
   const replay: BodyReplay | undefined =
     plain.body === undefined || plain.body === null ? undefined : bodyReplay(plain.body, s.replayBufferBytes);
-  const { method: _method, headers: _headers, body: _body, redirect: _redirect, ...kept } = plain;
-  const carry: RequestInit = { ...(request === undefined ? {} : requestSettings(request)), ...kept };
-  const hopBody = async (): Promise<BodyInit | undefined> => {
-    if (replay !== undefined) return replay.again();
-    return request?.body ? request.clone().arrayBuffer() : undefined;
+  /** What the redirect hops need; built only when a response is a redirect. */
+  const redirectContext = (headerValue: string): RedirectContext => {
+    const { method: _method, headers: _headers, body: _body, redirect: _redirect, ...kept } = plain;
+    return {
+      fetch: s.fetch,
+      isAllowed: s.isAllowed,
+      headerName: s.headerName,
+      headerValue,
+      carry: { ...(request === undefined ? {} : requestSettings(request)), ...kept },
+      body: async () => {
+        if (replay !== undefined) return replay.again();
+        return request?.body ? request.clone().arrayBuffer() : undefined;
+      },
+    };
   };
 
   const send = async (token: AccessToken, first: boolean): Promise<Sent> => {
-    const headerValue = authorizationValue(token, s.scheme);
+    const headerValue = s.headerValue(token);
     const tokenHeaders = new Headers(headers);
     tokenHeaders.set(s.headerName, headerValue);
-    const body = replay === undefined ? {} : { body: first ? replay.first() : await replay.again() };
-    const response = await s.fetch(request === undefined ? input : request.clone(), {
-      ...plain,
-      ...body,
-      headers: tokenHeaders,
-      redirect: follow ? 'manual' : redirect,
-    });
+    const sendInit: RequestInit = { ...plain, headers: tokenHeaders, redirect: follow ? 'manual' : redirect };
+    if (replay !== undefined) sendInit.body = first ? replay.first() : await replay.again();
+    const response = await s.fetch(request === undefined ? input : request.clone(), sendInit);
     if (!follow) {
       return { response, carriedToken: !response.redirected || s.isAllowed(response.url) };
     }
+    // Not redirected: it went to `target`, which the policy allowed above.
+    if (!isRedirect(response)) return { response, carriedToken: true };
+    url ??= new URL(target);
     return followRedirects(
       response,
       { url, method, headers: tokenHeaders, withBody: true },
-      { fetch: s.fetch, isAllowed: s.isAllowed, headerName: s.headerName, headerValue, carry, body: hopBody },
+      redirectContext(headerValue),
     );
   };
 
-  const token = await whileNotAborted(signal, s.manager.getAccessToken({ signal }));
+  let token: AccessToken;
+  try {
+    token = await s.manager.getAccessToken({ signal });
+  } catch (error) {
+    throw abortedOr(signal, error);
+  }
   const first = await send(token, true);
   const { response } = first;
   const wwwAuthenticate = response.headers.get('www-authenticate');
   if (!first.carriedToken || !s.shouldRefresh({ status: response.status, wwwAuthenticate })) return response;
   discard(response);
-  const fresh = await whileNotAborted(signal, s.manager.refresh({ failedToken: token.token, signal }));
+  let fresh: AccessToken;
+  try {
+    fresh = await s.manager.refresh({ failedToken: token.token, signal });
+  } catch (error) {
+    throw abortedOr(signal, error);
+  }
   // A second 401 is returned as it is: one replay, never a loop.
   return (await send(fresh, false)).response;
 }

@@ -55,10 +55,11 @@ describe('demo', () => {
         expect(row.succeeded, client).toBe(row.requests);
         expect(row.failed, client).toBe(0);
         expect(row.revocations, client).toBe(0);
-        // 8 s of load on 2 s tokens: several expiries, each met by requests that got a 401 and were replayed.
+        // 8 s of load on 2 s tokens (trusted for 1.5 s: servers count whole seconds): one refresh per lifetime,
+        // at most ceil(8 / 1.5) + 1; tokens the server ended first were met by 401s, each replayed once.
         expect(row.refreshes, client).toBeGreaterThanOrEqual(3);
-        expect(row.refreshes, client).toBeLessThanOrEqual(6);
-        expect(row.unauthorized, client).toBeGreaterThanOrEqual(row.refreshes);
+        expect(row.refreshes, client).toBeLessThanOrEqual(7);
+        expect(row.unauthorized, client).toBeGreaterThanOrEqual(1);
         expect(row.replays, client).toBe(row.unauthorized);
       }
       expect(run.stdout).toContain('authorization server: 0 grant(s) revoked during run 1 (tokenrelay)');

@@ -58,6 +58,10 @@ export async function recorded(
 ): Promise<Response> {
   const url = new URL(request.url);
   const authorization = request.headers.get('authorization') ?? undefined;
+  // Read before `answer` consumes the body.
+  const captured = stats.capture
+    ? { headers: Object.fromEntries(request.headers), body: await request.clone().text() }
+    : {};
   const response = await answer(request);
   stats.log.push({
     origin: url.origin,
@@ -65,7 +69,9 @@ export async function recorded(
     path: url.pathname + url.search,
     authorization,
     status: response.type === 'error' ? 0 : response.status,
+    ...captured,
   });
+  if (stats.log.length > stats.logLimit) stats.log.splice(0, stats.log.length - stats.logLimit);
   return response;
 }
 
@@ -79,9 +85,17 @@ export interface Stats {
   revocations: number;
   bearerAtTokenEndpoint: number;
   readonly log: ApiRequestRecord[];
+  /** Most records `log` keeps (the latest ones). */
+  readonly logLimit: number;
+  /** Whether records carry the request's headers and body. */
+  readonly capture: boolean;
 }
 
-export function createStats(): Stats {
+export function createStats(
+  options: { readonly logLimit?: number | undefined; readonly capture?: boolean | undefined } = {},
+): Stats {
+  const logLimit = options.logLimit ?? Number.POSITIVE_INFINITY;
+  if (!(logLimit >= 1)) throw new RangeError('requestLogLimit must be at least 1');
   return {
     tokenCalls: 0,
     successfulRefreshes: 0,
@@ -91,6 +105,8 @@ export function createStats(): Stats {
     revocations: 0,
     bearerAtTokenEndpoint: 0,
     log: [],
+    logLimit,
+    capture: options.capture ?? false,
   };
 }
 

@@ -30,11 +30,11 @@ import { createTokenRegistry } from './token-registry.ts';
  */
 export interface OAuthServer {
   /**
-   * Routes by origin: auth origin, API origin, other origin (the configured ones, not the listeners').
-   * Any other origin gets `Response.error()` (a network error).
+   * Routes by origin: auth origin, API origin, other origin, echo origins (the configured ones, not the
+   * listeners'). Any other origin gets `Response.error()` (a network error).
    */
   handle(request: Request): Promise<Response>;
-  /** msw handlers for the auth, API and other origins. */
+  /** msw handlers for the auth, API, other and echo origins. */
   readonly handlers: readonly AnyHandler[];
   /** A fetch double that calls `handle` directly. */
   readonly fetch: FetchLike;
@@ -48,11 +48,15 @@ export interface OAuthServer {
   revokeGrant(token?: string): void;
   /** Every access token issued so far is expired from now on (no fake clock needed). */
   expireAccessTokens(): void;
+  /** Every refresh token the server issued so far, used or not (test-only: to scan for leaks). */
+  issuedRefreshTokens(): readonly string[];
   readonly counters: OAuthCounters;
   readonly faults: OAuthFaults;
   readonly authOrigin: string;
   readonly apiOrigin: string;
   readonly otherOrigin: string;
+  /** The `echoOrigins` option, as origins. */
+  readonly echoOrigins: readonly string[];
   readonly clientId: string;
   readonly clientSecret: string;
   readonly tokenEndpoint: string;
@@ -93,7 +97,7 @@ export function createOAuthServer(options: OAuthServerOptions = {}): OAuthServer
     reuseDetection: options.reuseDetection ?? true,
     revokeAccessTokensOnRefresh: options.revokeAccessTokensOnRefresh ?? false,
   });
-  const stats = createStats();
+  const stats = createStats({ logLimit: options.requestLogLimit, capture: options.captureRequests });
   const faults = createFaults();
   const ctx: EmulationContext = { config, registry, stats, faults };
   const origins: Origins = {
@@ -101,9 +105,12 @@ export function createOAuthServer(options: OAuthServerOptions = {}): OAuthServer
     api: originOf(options.apiOrigin ?? 'https://api.example.test'),
     other: originOf(options.otherOrigin ?? 'https://other.example.test'),
   };
-  if (new Set([origins.auth, origins.api, origins.other]).size !== 3) {
-    throw new Error('authOrigin, apiOrigin and otherOrigin must differ');
+  const echoOrigins = (options.echoOrigins ?? []).map(originOf);
+  const all = [origins.auth, origins.api, origins.other, ...echoOrigins];
+  if (new Set(all).size !== all.length) {
+    throw new Error('authOrigin, apiOrigin, otherOrigin and every echo origin must differ');
   }
+  const thirdParty = new Set([origins.other, ...echoOrigins]);
 
   const serveAuth = (request: Request): Promise<Response> =>
     recorded(stats, request, (r) => routeAuth(ctx, r));
@@ -115,7 +122,7 @@ export function createOAuthServer(options: OAuthServerOptions = {}): OAuthServer
     const origin = originOf(request.url);
     if (origin === origins.auth) return serveAuth(request);
     if (origin === origins.api) return serveApi(origins, request);
-    if (origin === origins.other) return serveOther(request);
+    if (thirdParty.has(origin)) return serveOther(request);
     // No such host: a network error, as a real fetch would give.
     return Response.error();
   };
@@ -132,7 +139,7 @@ export function createOAuthServer(options: OAuthServerOptions = {}): OAuthServer
 
   return {
     handle,
-    handlers: originHandlers([origins.auth, origins.api, origins.other], handle),
+    handlers: originHandlers([origins.auth, origins.api, ...thirdParty], handle),
     fetch: createFetchDouble(handle),
     async listen() {
       const started: LoopbackListener[] = [];
@@ -184,11 +191,13 @@ export function createOAuthServer(options: OAuthServerOptions = {}): OAuthServer
     },
     revokeGrant: (token) => registry.revokeGrant(token),
     expireAccessTokens: () => registry.expireAccessTokens(),
+    issuedRefreshTokens: () => registry.issuedRefreshTokens(),
     counters: countersView(stats),
     faults,
     authOrigin: origins.auth,
     apiOrigin: origins.api,
     otherOrigin: origins.other,
+    echoOrigins,
     clientId: config.clientId,
     clientSecret: config.clientSecret,
     tokenEndpoint: `${origins.auth}/token`,

@@ -31,6 +31,15 @@ export interface OAuthServerOptions {
   readonly apiOrigin?: string | undefined;
   /** A third-party origin that `/redirect/*` points at. Default `https://other.example.test`. */
   readonly otherOrigin?: string | undefined;
+  /**
+   * More third-party origins, answered like the other origin (msw handlers and `emu.fetch` only; `listen()` does
+   * not serve them): for origin-scoping tests with another scheme or port, a subdomain, a look-alike host.
+   */
+  readonly echoOrigins?: readonly string[] | undefined;
+  /** Record every request's headers and body in the request log (test-only: they hold tokens). Default false. */
+  readonly captureRequests?: boolean | undefined;
+  /** Keep only the latest this many request-log records (for long runs). Default: all of them. */
+  readonly requestLogLimit?: number | undefined;
 }
 
 /** A scripted token-endpoint failure, consumed by one `POST /token` call. */
@@ -83,6 +92,10 @@ export interface ApiRequestRecord {
   readonly authorization: string | undefined;
   /** The status the emulation answered; 0 when it dropped the connection. */
   readonly status: number;
+  /** With `captureRequests`: every request header (lower-case names), `authorization` included. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** With `captureRequests`: the request body as text (`''` without one). */
+  readonly body?: string;
 }
 
 export interface OAuthCounters {
@@ -99,7 +112,10 @@ export interface OAuthCounters {
   readonly revocations: number;
   /** Token-endpoint calls that carried a `Bearer` Authorization header (a client intercepting its own refresh). */
   readonly bearerAtTokenEndpoint: number;
-  /** Every request any of the three origins received, in the order they were answered. */
+  /**
+   * Every request any origin (auth, API, other, echo origins) received, in the order they were answered; the
+   * latest `requestLogLimit` of them when that option is set.
+   */
   readonly requestLog: readonly ApiRequestRecord[];
   /** The requests one origin received. */
   requestsSeenBy(origin: string): readonly ApiRequestRecord[];
@@ -129,7 +145,7 @@ export interface ApiEcho {
   readonly tokenSerial?: number;
   /** Last 6 characters of the access token. */
   readonly tokenSuffix?: string;
-  /** Other origin only: whether an Authorization header arrived. */
+  /** Other and echo origins only: whether an Authorization header arrived. */
   readonly sawAuthorization?: boolean;
 }
 

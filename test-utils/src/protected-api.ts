@@ -4,12 +4,15 @@ import type { ApiEcho } from './oauth-types.ts';
 /**
  * The resource server. Routes on the API origin (all need a valid bearer token unless noted):
  * - `/unavailable`: 503 while `faults.unavailableRemaining > 0` (before any token check), then like any path.
+ * - `/network-error`: drops the connection, whatever the token (before any token check).
  * - `/forbidden`: 403 `Bearer error="insufficient_scope"`.
  * - `/unauthorized`: 401 `Bearer error="invalid_token"` whatever the token (a replay that fails again).
  * - `/redirect/{301|302|303|307|308}/rest?query`: redirects to `{other origin}/rest?query`.
+ * - `/redirect-to/{301|302|303|307|308}?location=<absolute URL>`: redirects there (any origin).
  * - `/status/{code}`: answers that status with an echo body.
  * - anything else: 200 echo.
- * The other origin answers every request with an echo and never asks for a token.
+ * The other origin (and each echo origin) answers every request with an echo and never asks for a token;
+ * `/status/{4xx|5xx}` there answers that status (a 401 with a Bearer challenge).
  */
 
 const CHALLENGE = 'Bearer realm="tokenrelay-api"';
@@ -67,6 +70,7 @@ async function answerApi(ctx: EmulationContext, origins: Origins, request: Reque
     }
     return Response.json({ error: 'unavailable' }, { status: 503, headers });
   }
+  if (url.pathname === '/network-error') return Response.error();
 
   const token = bearerToken(request.headers.get('authorization'));
   if (token === undefined) {
@@ -103,6 +107,11 @@ async function answerApi(ctx: EmulationContext, origins: Origins, request: Reque
     const location = new URL((redirect[2] ?? '/') + url.search, origins.other).href;
     return new Response(null, { status: Number(redirect[1]), headers: { location } });
   }
+  const redirectTo = /^\/redirect-to\/(301|302|303|307|308)$/.exec(url.pathname);
+  const target = url.searchParams.get('location');
+  if (redirectTo && target !== null) {
+    return new Response(null, { status: Number(redirectTo[1]), headers: { location: new URL(target).href } });
+  }
   const status = /^\/status\/([1-5]\d\d)$/.exec(url.pathname);
   const code = status ? Number(status[1]) : 200;
   if (code < 200 || code === 204 || code === 205 || code === 304) return new Response(null, { status: code });
@@ -121,5 +130,7 @@ export async function handleOtherRequest(request: Request): Promise<Response> {
     ...(await echo(request, url)),
     sawAuthorization: request.headers.has('authorization'),
   };
-  return Response.json(answer);
+  const status = Number(/^\/status\/([45]\d\d)$/.exec(url.pathname)?.[1] ?? 200);
+  const headers: Record<string, string> = status === 401 ? { 'www-authenticate': CHALLENGE } : {};
+  return Response.json(answer, { status, headers });
 }

@@ -60,6 +60,8 @@ export interface TokenRegistry {
   revokeGrant(token?: string): void;
   /** Every access token issued so far expires now. */
   expireAccessTokens(): void;
+  /** Every refresh token issued so far, used or not (test-only: for leak scans). */
+  issuedRefreshTokens(): string[];
   reset(): void;
 }
 
@@ -174,6 +176,10 @@ export function createTokenRegistry(options: RegistryOptions): TokenRegistry {
     expireAccessTokens() {
       const now = options.now();
       for (const entry of accessTokens.values()) entry.expiresAt = Math.min(entry.expiresAt, now);
+    },
+
+    issuedRefreshTokens() {
+      return [...refreshTokens.keys()];
     },
 
     reset() {

@@ -8,6 +8,7 @@ import { createSuiteContext } from './harness.ts';
 import { redactionScenarios } from './scenarios-redaction.ts';
 import { refreshScenarios } from './scenarios-refresh.ts';
 import { requestScenarios } from './scenarios-requests.ts';
+import { securityScenarios } from './scenarios-security.ts';
 import { waitingScenarios } from './scenarios-waiting.ts';
 import type { ConformanceAdapter } from './types.ts';
 
@@ -46,5 +47,6 @@ export function runConformanceSuite(adapter: ConformanceAdapter): void {
     waitingScenarios(suite);
     requestScenarios(suite);
     redactionScenarios(suite);
+    securityScenarios(suite);
   });
 }

@@ -72,6 +72,61 @@ export function redactionScenarios(s: SuiteContext): void {
     expectNoSecrets(caught, rig.secrets());
   });
 
+  s.scenario(
+    'redaction',
+    'redaction: no token or secret in a 403, a 503, a network error or an abort while waiting',
+    async () => {
+      const rig = await s.rig({ tokens: 'fresh' });
+      const caught: Caught[] = [];
+      // fetch resolves for every status: its responses come with no error.
+      const keep = (what: string, error: unknown): void => {
+        if (error !== undefined) caught.push({ what, error });
+      };
+      const forbidden = await rig.client.request({ url: rig.api('/forbidden') });
+      expect(forbidden.status).toBe(403);
+      keep('403', forbidden.error);
+      const unavailable = await rig.client.request({ url: rig.api('/status/503') });
+      expect(unavailable.status).toBe(503);
+      keep('503', unavailable.error);
+      const post = await rig.client.request({ method: 'POST', url: rig.api('/status/502'), json: { a: 1 } });
+      expect(post.status).toBe(502);
+      keep('502 (POST)', post.error);
+      keep('network error', await rejection(rig.client.request({ url: rig.api('/network-error') })));
+      const networkPost = rig.client.request({
+        method: 'POST',
+        url: rig.api('/network-error'),
+        json: { a: 1 },
+      });
+      keep('network error (POST)', await rejection(networkPost));
+      // The token sent with each of them: they were sent with it, so a leak would show.
+      const sent = rig.emu.counters.requestsSeenBy(rig.emu.apiOrigin);
+      expect(sent.length).toBeGreaterThanOrEqual(5);
+      for (const record of sent) expect(record.authorization).toMatch(/^Bearer /);
+      expectNoSecrets(caught, rig.secrets());
+    },
+  );
+
+  s.scenario(
+    'redaction',
+    'redaction: no token or secret in an abort while waiting for a refresh',
+    async () => {
+      let open = (): void => {};
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const rig = await s.rig({ tokens: 'server-expired', gate });
+      const controller = new AbortController();
+      // A 401 with the old token, then waiting for the held refresh to replay.
+      const waiting = rejection(rig.client.request({ url: rig.api('/waits'), signal: controller.signal }));
+      await eventually(() => rig.manager.waiting === 1, 'the request waiting for the refresh');
+      controller.abort();
+      const aborted = await waiting;
+      open();
+      expect(rig.emu.counters.requestsSeenBy(rig.emu.apiOrigin).map((r) => r.status)).toEqual([401]);
+      expectNoSecrets([{ what: 'aborted while waiting', error: aborted }], rig.secrets());
+    },
+  );
+
   s.scenario('redaction', 'redaction: no token or secret in tokenrelay errors', async () => {
     const rig = await s.rig({ tokens: 'server-expired' });
     rig.emu.revokeGrant();

@@ -55,7 +55,10 @@ export type ScenarioName =
   | 'post-replay'
   | 'second-401'
   | 'client-retry'
-  | 'opt-out';
+  | 'opt-out'
+  | 'exact-origins'
+  | 'redirects'
+  | 'refresh-token-scope';
 
 export interface ConformanceAdapter {
   /** Shown as the describe block, e.g. `axios@1.7.0`. */

@@ -40,6 +40,7 @@ export default defineConfig({
       project('fetch', 'packages/fetch'),
       project('test-utils', 'test-utils'),
       project('examples', 'examples'),
+      project('soak', 'soak'),
     ],
   },
 });

@@ -4,7 +4,7 @@
  * reuse detection: about 400 bytes per refresh). Started by `startSoakServer()` with the access-token lifetime in ms
  * as its argument; answers the messages of `protocol.ts` and exits when told to or when its parent goes away.
  */
-import { createOAuthServer } from '../oauth-server.ts';
+import { createOAuthServer } from '@tokenrelay/test-utils';
 import type { ParentMessage, ServerMessage } from './protocol.ts';
 
 const ttlMs = Number(process.argv[2]);

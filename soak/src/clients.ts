@@ -3,13 +3,15 @@
  * keep-alive agent, ky and fetch on Node's global fetch), client retries off so that no failure is hidden.
  */
 import { Agent } from 'node:http';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { attachTokenRefresh } from '@tokenrelay/axios';
 import type { TokenManager } from '@tokenrelay/core';
+import { withTokenRefresh } from '@tokenrelay/fetch';
+import { tokenRefresh as gotTokenRefresh } from '@tokenrelay/got';
+import { tokenRefresh as kyTokenRefresh } from '@tokenrelay/ky';
+import type { FetchLike } from '@tokenrelay/test-utils';
 import axios, { type AxiosInstance } from 'axios';
 import got, { type ExtendOptions, type Response as GotResponse, HTTPError } from 'got';
 import ky, { isHTTPError, type Options as KyOptions } from 'ky';
-import type { FetchLike } from '../oauth-types.ts';
 
 export const ADAPTERS = ['axios', 'got', 'ky', 'fetch'] as const;
 export type AdapterName = (typeof ADAPTERS)[number];
@@ -36,33 +38,10 @@ interface ClientOptions {
   readonly concurrency: number;
 }
 
-/**
- * `@tokenrelay/<name>`. Under vitest the workspace aliases resolve the name to the sources. test-utils cannot
- * depend on the adapters (their tests depend on test-utils), so plain Node cannot resolve the name from here; it is
- * then resolved from the adapter's own package (a self-reference) and its build is loaded.
- */
-async function loadAdapter(name: AdapterName): Promise<Record<string, unknown>> {
-  const specifier = `@tokenrelay/${name}`;
-  try {
-    return (await import(specifier)) as Record<string, unknown>;
-  } catch (error) {
-    if ((error as { code?: unknown } | null)?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
-  }
-  const own = createRequire(new URL(`../../../packages/${name}/package.json`, import.meta.url));
-  return (await import(pathToFileURL(own.resolve(specifier)).href)) as Record<string, unknown>;
-}
-
-/** An exported function of an adapter module, typed as the adapter declares it. */
-const exported = <F>(module: Record<string, unknown>, name: string): F => {
-  const value = module[name];
-  if (typeof value !== 'function') throw new Error(`the adapter module exports no function ${name}`);
-  return value as F;
-};
-
-type AttachTokenRefresh = (instance: AxiosInstance, manager: TokenManager) => () => void;
-type GotTokenRefresh = (manager: TokenManager) => ExtendOptions;
-type KyTokenRefresh = (manager: TokenManager) => KyOptions;
-type WithTokenRefresh = (fetch: FetchLike, manager: TokenManager, options: { origins: string }) => FetchLike;
+type AttachTokenRefresh = typeof attachTokenRefresh;
+type GotTokenRefresh = typeof gotTokenRefresh;
+type KyTokenRefresh = typeof kyTokenRefresh;
+type WithTokenRefresh = typeof withTokenRefresh;
 
 const keepAlive = (concurrency: number): Agent => new Agent({ keepAlive: true, maxSockets: concurrency });
 
@@ -159,14 +138,12 @@ const fetchClient =
     };
   };
 
-/** Loads the four adapters; each entry builds a client of that adapter around a manager. */
+/** The four adapters; each entry builds a client of that adapter around a manager. */
 export async function loadClientFactories(): Promise<Readonly<Record<AdapterName, ClientFactory>>> {
-  const [axiosAdapter, gotAdapter, kyAdapter, fetchAdapter] = await Promise.all(ADAPTERS.map(loadAdapter));
-  if (!axiosAdapter || !gotAdapter || !kyAdapter || !fetchAdapter) throw new Error('an adapter did not load');
   return {
-    axios: axiosClient(exported<AttachTokenRefresh>(axiosAdapter, 'attachTokenRefresh')),
-    got: gotClient(exported<GotTokenRefresh>(gotAdapter, 'tokenRefresh')),
-    ky: kyClient(exported<KyTokenRefresh>(kyAdapter, 'tokenRefresh')),
-    fetch: fetchClient(exported<WithTokenRefresh>(fetchAdapter, 'withTokenRefresh')),
+    axios: axiosClient(attachTokenRefresh),
+    got: gotClient(gotTokenRefresh),
+    ky: kyClient(kyTokenRefresh),
+    fetch: fetchClient(withTokenRefresh),
   };
 }

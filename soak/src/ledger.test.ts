@@ -1,6 +1,6 @@
 import { createTokenManager, type TokenManager } from '@tokenrelay/core';
+import { createFakeClock, type FakeClock } from '@tokenrelay/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFakeClock, type FakeClock } from '../fake-clock.ts';
 import { createLedger, type Ledger } from './ledger.ts';
 
 /** A manager with 1 s tokens on a fake clock (lifetime trusted: 750 ms, so due 375 ms after receipt). */

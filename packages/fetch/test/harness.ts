@@ -1,29 +1,12 @@
-import {
-  createTokenManager,
-  oauth2Refresh,
-  type TokenManager,
-  type TokenManagerOptions,
-} from '@tokenrelay/core';
-import type { ApiEcho, OAuthServer } from '@tokenrelay/test-utils';
+import type { TokenManager, TokenManagerOptions } from '@tokenrelay/core';
+import { type ApiEcho, createManagerFixture, type OAuthServer } from '@tokenrelay/test-utils';
 
 /**
  * A manager holding a fresh grant of `oauth`. It refreshes through the emulation's own fetch double, never
- * through the fetch under test; one attempt, no proactive timer.
+ * through the fetch under test; one attempt, no proactive timer. The caller disposes it.
  */
-export function managerFor(oauth: OAuthServer, options: Partial<TokenManagerOptions> = {}): TokenManager {
-  return createTokenManager({
-    tokens: oauth.tokenSet(),
-    refresh: oauth2Refresh({
-      tokenEndpoint: oauth.tokenEndpoint,
-      clientId: oauth.clientId,
-      clientSecret: oauth.clientSecret,
-      fetch: oauth.fetch,
-    }),
-    proactive: false,
-    retry: { attempts: 1 },
-    ...options,
-  });
-}
+export const managerFor = (oauth: OAuthServer, options: Partial<TokenManagerOptions> = {}): TokenManager =>
+  createManagerFixture(oauth).manager(options);
 
 export const echoOf = async (response: Response): Promise<ApiEcho> => (await response.json()) as ApiEcho;
 

@@ -22,16 +22,15 @@ export const hideOptionsBeforeError: BeforeErrorHook = (error) => {
 /**
  * For a handler: passes on what `next()` returned, hiding `options` on anything a promise request rejects with,
  * aborts included (got skips `beforeError` for those). got copies the promise's own methods (`json()`, `on()`, ...)
- * onto the promise a handler returns, so they keep working and reject through it.
+ * onto the promise a handler returns, so they keep working and reject through it. One `then()` rather than an
+ * `async` wrapper: a request pays for one derived promise, not for an async function's extra turns.
  */
-export function hidingOptionsOnRejection<T>(result: T, isStream: boolean): T | Promise<T> {
+export function hidingOptionsOnRejection<T>(result: T, isStream: boolean): T | Promise<Awaited<T>> {
   if (isStream) return result;
-  return (async () => {
-    try {
-      return await result;
-    } catch (error) {
-      hideOptions(error);
-      throw error;
-    }
-  })();
+  return Promise.resolve(result).then(undefined, rethrowHidden);
 }
+
+const rethrowHidden = (error: unknown): never => {
+  hideOptions(error);
+  throw error;
+};

@@ -3,7 +3,9 @@
  * (its redirects, got's own retries, our replay). It starts in a got handler, which runs once per call (a page of
  * `got.paginate` is a call of its own). Got clones `options.context` shallowly for every retry and redirect, so a
  * handle stored there under a private symbol reaches every hook of the chain; the state itself (which holds the
- * header value we sent) lives in a WeakMap, so it never shows up when options are logged or inspected.
+ * header value we sent) lives in the handle's private field, so it never shows up when options are logged,
+ * inspected or serialized (the handle prints as `ChainHandle {}`). A private field rather than a WeakMap keyed by
+ * the handle: a WeakMap entry per request cost about a microsecond and extra garbage-collector work.
  */
 import type { AccessToken, OriginPolicy } from '@tokenrelay/core';
 
@@ -29,6 +31,19 @@ export interface RequestChain {
 
 type Context = Record<PropertyKey, unknown>;
 
+/** The value stored in `context`: it holds its chain where printing and serializing cannot reach it. */
+class ChainHandle {
+  readonly #chain: RequestChain;
+  constructor(chain: RequestChain) {
+    this.#chain = chain;
+  }
+  static chainOf(value: unknown): RequestChain | undefined {
+    return typeof value === 'object' && value !== null && #chain in value
+      ? (value as ChainHandle).#chain
+      : undefined;
+  }
+}
+
 export interface ChainRegistry {
   /** The chain the options belong to, if a hook of this registry has seen it. */
   get(options: { readonly context: object }): RequestChain | undefined;
@@ -36,17 +51,12 @@ export interface ChainRegistry {
   start(options: { readonly context: object }, prefixUrl: string | undefined): RequestChain;
 }
 
-/** One registry per `tokenRefresh()` call, so two managers on one client never share state. */
+/** One registry per `tokenRefresh()` call (its own symbol), so two managers on one client never share state. */
 export function createChainRegistry(): ChainRegistry {
   const key = Symbol('tokenrelay.got.chain');
-  const chains = new WeakMap<object, RequestChain>();
   return {
-    get(options) {
-      const handle = (options.context as Context)[key];
-      return typeof handle === 'object' && handle !== null ? chains.get(handle) : undefined;
-    },
+    get: (options) => ChainHandle.chainOf((options.context as Context)[key]),
     start(options, prefixUrl) {
-      const handle = Object.freeze({});
       const chain: RequestChain = {
         prefixUrl,
         policy: undefined,
@@ -54,8 +64,7 @@ export function createChainRegistry(): ChainRegistry {
         replayed: false,
         replayWith: undefined,
       };
-      chains.set(handle, chain);
-      (options.context as Context)[key] = handle;
+      (options.context as Context)[key] = new ChainHandle(chain);
       return chain;
     },
   };

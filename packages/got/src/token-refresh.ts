@@ -19,7 +19,12 @@ import type {
   HandlerFunction,
 } from 'got';
 import { hideOptionsBeforeError, hidingOptionsOnRejection } from './redact-errors.ts';
-import { createChainRegistry, isNonReplayableBody, type RequestChain } from './request-chain.ts';
+import {
+  createChainRegistry,
+  isNonReplayableBody,
+  type RequestChain,
+  type SentToken,
+} from './request-chain.ts';
 
 /**
  * What `tokenRefresh()` returns: handlers and hooks for `got.extend()`. Narrower than got's `ExtendOptions`, so
@@ -47,11 +52,16 @@ const optedOut = (options: { readonly context: object }): boolean =>
 const prefixOf = (options: { readonly prefixUrl: string | URL }): string | undefined =>
   options.prefixUrl ? String(options.prefixUrl) : undefined;
 
-const urlOf = (options: HookOptions): URL | undefined => {
+/**
+ * The request's URL as an absolute `href`, or `undefined`. A string, not the `URL`: the origin policy remembers its
+ * answer per `scheme://authority` prefix of a string, while a `URL` object would be parsed again on every call.
+ */
+const hrefOf = (options: HookOptions): string | undefined => {
   const { url } = options;
   if (url === undefined) return undefined;
+  if (url instanceof URL) return url.href;
   try {
-    return url instanceof URL ? url : new URL(url);
+    return new URL(url).href;
   } catch {
     return undefined;
   }
@@ -109,7 +119,7 @@ export function tokenRefresh(
   const beforeRequest: BeforeRequestHook = async (requestOptions) => {
     if (optedOut(requestOptions)) return;
     const chain = chainOf(requestOptions);
-    const url = urlOf(requestOptions);
+    const url = hrefOf(requestOptions);
     if (url === undefined || !policyOf(chain)(url)) {
       stripOurHeader(requestOptions, chain);
       return;
@@ -130,13 +140,14 @@ export function tokenRefresh(
     if (optedOut(nextOptions)) return;
     const chain = chains.get(nextOptions);
     if (chain === undefined) return;
-    const url = urlOf(nextOptions);
+    const url = hrefOf(nextOptions);
     // got strips `authorization` on cross-origin redirects; this also covers a custom header name and origins
     // that are not in the policy although got thinks them the same site.
     if (url === undefined || !policyOf(chain)(url)) stripOurHeader(nextOptions, chain);
   };
 
-  const afterResponse: AfterResponseHook = async (response, retryWithMergedOptions) => {
+  // Synchronous until a response calls for a refresh: the usual response costs no promise of ours.
+  const afterResponse: AfterResponseHook = (response, retryWithMergedOptions) => {
     const requestOptions = response.request.options;
     if (optedOut(requestOptions)) return response;
     const chain = chains.get(requestOptions);
@@ -146,6 +157,15 @@ export function tokenRefresh(
     if (!shouldRefresh({ status: response.statusCode, wwwAuthenticate })) return response;
     // Marked before anything can fail: whatever happens next, this chain is never replayed a second time.
     chain.replayed = true;
+    return refreshAndReplay(chain, sent, requestOptions, retryWithMergedOptions);
+  };
+
+  const refreshAndReplay = async (
+    chain: RequestChain,
+    sent: SentToken,
+    requestOptions: Parameters<AfterResponseHook>[0]['request']['options'],
+    retryWithMergedOptions: Parameters<AfterResponseHook>[1],
+  ): Promise<Awaited<ReturnType<AfterResponseHook>>> => {
     const token = await manager.refresh({ failedToken: sent.token, signal: requestOptions.signal });
     if (isNonReplayableBody(requestOptions.body)) {
       throw new NotReplayableError(

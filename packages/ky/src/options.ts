@@ -1,7 +1,7 @@
 /**
  * The options of `tokenRefresh()`, the per-request switch, and where the token may go when `origins` is not given.
  */
-import type { CommonAdapterOptions } from '@tokenrelay/core';
+import type { CommonAdapterOptions, OriginPolicy } from '@tokenrelay/core';
 import type { NormalizedOptions } from 'ky';
 
 /**
@@ -44,4 +44,31 @@ const absoluteUrl = (value: string | URL | undefined, base?: string): URL | unde
  */
 export function clientBaseUrl(options: Pick<NormalizedOptions, 'prefix' | 'baseUrl'>): URL | undefined {
   return absoluteUrl(options.prefix) ?? absoluteUrl(options.baseUrl, pageUrl());
+}
+
+/** Most base URLs whose policy one `tokenRefresh()` remembers; arbitrary base URLs cannot grow it further. */
+const MAX_REMEMBERED_BASES = 64;
+
+/**
+ * The origin policy of a request's base URL (see `clientBaseUrl`), remembered per `prefix`, `baseUrl` and page as
+ * given, so that a client's base URL is not parsed again on every call. `policyFor` is the settings' own (which
+ * ignores the base URL when `origins` was given); when it throws, nothing is remembered and the next call throws
+ * the same way.
+ */
+export function basePolicies(
+  policyFor: (fallback?: URL) => OriginPolicy,
+): (options: Pick<NormalizedOptions, 'prefix' | 'baseUrl'>) => OriginPolicy {
+  const known = new Map<string, OriginPolicy>();
+  return (options) => {
+    const prefix = options.prefix === undefined ? '' : String(options.prefix);
+    const base = options.baseUrl === undefined ? '' : String(options.baseUrl);
+    // Lengths first, so that no two different triples make the same key.
+    const key = `${prefix.length}:${prefix}${base.length}:${base}${pageUrl() ?? ''}`;
+    let policy = known.get(key);
+    if (policy === undefined) {
+      policy = policyFor(clientBaseUrl(options));
+      if (known.size < MAX_REMEMBERED_BASES) known.set(key, policy);
+    }
+    return policy;
+  };
 }

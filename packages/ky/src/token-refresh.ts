@@ -4,7 +4,13 @@
  * (freshness, whether a 401 is stale, what an error means, which origins, which responses) is the core's; this
  * file only translates.
  */
-import { adapterSettings, ConfigurationError, NotReplayableError, type TokenManager } from '@tokenrelay/core';
+import {
+  type AccessToken,
+  adapterSettings,
+  ConfigurationError,
+  NotReplayableError,
+  type TokenManager,
+} from '@tokenrelay/core';
 import ky, {
   type AfterResponseHook,
   type BeforeErrorHook,
@@ -14,9 +20,9 @@ import ky, {
   type InitHook,
   isHTTPError,
 } from 'ky';
-import { clientBaseUrl, type KyTokenRefreshOptions, optedOut } from './options.ts';
+import { basePolicies, type KyTokenRefreshOptions, optedOut } from './options.ts';
 import { hideCredentialedRequest } from './redact-errors.ts';
-import { createRequestStates } from './request-state.ts';
+import { createRequestStates, type RequestState } from './request-state.ts';
 import { callerRetryLimit, withReplayRoom } from './retry-budget.ts';
 
 /** The `code` of the `ForceRetryError` that `beforeRetry` hooks see for our replay. */
@@ -49,6 +55,7 @@ export function tokenRefresh(
   // fetch drops Authorization on a redirect to another origin (WHATWG Fetch), but forwards any other header.
   const headerFollowsRedirects = header.toLowerCase() !== 'authorization';
   const states = createRequestStates();
+  const policyOf = basePolicies((fallback) => settings.policyFor(fallback));
 
   const init: InitHook = (kyOptions) => {
     if (optedOut(kyOptions.context)) return;
@@ -66,7 +73,7 @@ export function tokenRefresh(
   const beforeRequest: BeforeRequestHook = async ({ request, options: kyOptions }) => {
     if (optedOut(kyOptions.context)) return;
     const state = states.ensure(kyOptions.context);
-    state.policy ??= settings.policyFor(clientBaseUrl(kyOptions));
+    state.policy ??= policyOf(kyOptions);
     if (!state.policy(request.url)) return;
     if (headerFollowsRedirects && request.redirect === 'follow') throw customHeaderRedirectError();
     const token = await manager.getAccessToken({ signal: request.signal });
@@ -91,7 +98,8 @@ export function tokenRefresh(
     state.sent = token;
   };
 
-  const afterResponse: AfterResponseHook = async ({ request, options: kyOptions, response, retryCount }) => {
+  // Synchronous until a response calls for a refresh: the usual response costs no promise of ours.
+  const afterResponse: AfterResponseHook = ({ request, options: kyOptions, response, retryCount }) => {
     const state = states.get(kyOptions.context);
     const sent = state?.sent;
     if (state === undefined || sent === undefined || state.refreshed) return;
@@ -99,9 +107,19 @@ export function tokenRefresh(
     if (!shouldRefresh({ status: response.status, wwwAuthenticate })) return;
     // Marked before anything can fail: whatever happens next, this call is never refreshed for again.
     state.refreshed = true;
+    return refreshAndReplay(state, sent, request, kyOptions.retry.limit, retryCount);
+  };
+
+  const refreshAndReplay = async (
+    state: RequestState,
+    sent: AccessToken,
+    request: Request,
+    retryLimit: number,
+    retryCount: number,
+  ): Promise<ReturnType<typeof ky.retry> | undefined> => {
     const token = await manager.refresh({ failedToken: sent.token, signal: request.signal });
     // ky keeps an unsent copy of the request whenever it may retry; without one there is nothing to send again.
-    if (request.bodyUsed || retryCount >= kyOptions.retry.limit) {
+    if (request.bodyUsed || retryCount >= retryLimit) {
       state.notReplayable = new NotReplayableError(
         request.bodyUsed
           ? 'its body was sent once and not kept (a stream body with retry: 0)'

@@ -8,10 +8,9 @@ import type { TokenManager } from '@tokenrelay/core';
 import { withTokenRefresh } from '@tokenrelay/fetch';
 import { tokenRefresh as gotTokenRefresh } from '@tokenrelay/got';
 import { tokenRefresh as kyTokenRefresh } from '@tokenrelay/ky';
-import type { FetchLike } from '@tokenrelay/test-utils';
-import axios, { type AxiosInstance } from 'axios';
-import got, { type ExtendOptions, type Response as GotResponse, HTTPError } from 'got';
-import ky, { isHTTPError, type Options as KyOptions } from 'ky';
+import axios from 'axios';
+import got, { type Response as GotResponse, HTTPError } from 'got';
+import ky, { isHTTPError } from 'ky';
 
 export const ADAPTERS = ['axios', 'got', 'ky', 'fetch'] as const;
 export type AdapterName = (typeof ADAPTERS)[number];

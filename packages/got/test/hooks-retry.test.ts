@@ -1,27 +1,12 @@
 import { tokenRefresh } from '@tokenrelay/got';
-import {
-  type ApiEcho,
-  createManagerFixture as createFixture,
-  type MswServer,
-  startMsw,
-} from '@tokenrelay/test-utils';
+import type { ApiEcho } from '@tokenrelay/test-utils';
 import type { Response } from 'got';
 import { HttpResponse, http } from 'msw';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useEmulation } from './emulation.ts';
 import { gotVersions } from './got-versions.ts';
 
-const fx = createFixture();
-const { emu } = fx;
-let msw: MswServer;
-beforeAll(() => {
-  msw = startMsw(emu);
-});
-afterEach(() => {
-  msw.server.resetHandlers();
-  fx.disposeAll();
-  emu.reset();
-});
-afterAll(() => msw.close());
+const { fx, emu, mswUse } = useEmulation();
 
 const apiSeen = () => emu.counters.requestsSeenBy(emu.apiOrigin);
 
@@ -81,7 +66,7 @@ describe.each(gotVersions)('$name', ({ got }) => {
 
   it('a 503 before the 401 and a 503 after the replay still make one refresh', async () => {
     let calls = 0;
-    msw.server.use(
+    mswUse(
       http.get(emu.apiUrl('/flaky'), ({ request }) => {
         calls += 1;
         // 1st: 503; 2nd: the API's own answer (401, the token is expired); 3rd (the replay): 503; then the API.
@@ -102,7 +87,7 @@ describe.each(gotVersions)('$name', ({ got }) => {
 
   it('the replay counts in got’s retryCount, so it takes one of got’s retries', async () => {
     let calls = 0;
-    msw.server.use(
+    mswUse(
       http.get(emu.apiUrl('/down'), ({ request }) => {
         calls += 1;
         return calls === 1 ? emu.handle(request) : HttpResponse.json({}, { status: 503 });

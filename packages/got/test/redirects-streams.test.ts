@@ -1,36 +1,21 @@
 import { Readable } from 'node:stream';
 import { NotReplayableError } from '@tokenrelay/core';
 import { tokenRefresh } from '@tokenrelay/got';
-import {
-  type ApiEcho,
-  createManagerFixture as createFixture,
-  type MswServer,
-  startMsw,
-} from '@tokenrelay/test-utils';
+import type { ApiEcho } from '@tokenrelay/test-utils';
 import type { RequestError } from 'got';
 import { HttpResponse, http, passthrough } from 'msw';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useEmulation } from './emulation.ts';
 import { gotVersions } from './got-versions.ts';
 
-const fx = createFixture();
-const { emu } = fx;
-let msw: MswServer;
-beforeAll(() => {
-  msw = startMsw(emu);
-});
-afterEach(() => {
-  msw.server.resetHandlers();
-  fx.disposeAll();
-  emu.reset();
-});
-afterAll(() => msw.close());
+const { fx, emu, mswUse } = useEmulation();
 
 const seenBy = (origin: string) => emu.counters.requestsSeenBy(origin);
 
 /** An API path that redirects to `location` and records the headers each hop carried. */
 const redirectVia = (path: string, location: string, headerNames: string[]): Array<Array<string | null>> => {
   const hops: Array<Array<string | null>> = [];
-  msw.server.use(
+  mswUse(
     http.get(emu.apiUrl(path), ({ request }) => {
       hops.push(headerNames.map((name) => request.headers.get(name)));
       return new HttpResponse(null, { status: 302, headers: { location } });
@@ -162,7 +147,7 @@ describe.each(gotVersions)('$name', ({ got, RequestError, HTTPError }) => {
     // On a real socket: msw's interception answers got 14 before it has finished writing a FormData body.
     it('a FormData body that got a 401 is refused with NotReplayableError, never sent again empty', async () => {
       const live = await emu.listen();
-      msw.server.use(
+      mswUse(
         http.all(
           ({ request }) => new URL(request.url).hostname === '127.0.0.1',
           () => passthrough(),

@@ -1,29 +1,14 @@
 import { inspect } from 'node:util';
 import { isTokenRelayError, ReauthRequiredError } from '@tokenrelay/core';
 import { tokenRefresh } from '@tokenrelay/got';
-import {
-  type ApiEcho,
-  createManagerFixture as createFixture,
-  type MswServer,
-  startMsw,
-} from '@tokenrelay/test-utils';
+import type { ApiEcho } from '@tokenrelay/test-utils';
 import type { HTTPError, RequestError } from 'got';
 import { HttpResponse, http } from 'msw';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { useEmulation } from './emulation.ts';
 import { gotVersions } from './got-versions.ts';
 
-const fx = createFixture();
-const { emu } = fx;
-let msw: MswServer;
-beforeAll(() => {
-  msw = startMsw(emu);
-});
-afterEach(() => {
-  msw.server.resetHandlers();
-  fx.disposeAll();
-  emu.reset();
-});
-afterAll(() => msw.close());
+const { fx, emu, mswUse } = useEmulation();
 
 const authorizationsSeen = (origin: string): Array<string | undefined> =>
   emu.counters.requestsSeenBy(origin).map((record) => record.authorization);
@@ -98,7 +83,7 @@ describe.each(gotVersions)('$name', ({ got, RequestError, HTTPError }) => {
 
   it('replays at most once: a second 401 is got’s HTTPError, and resolves with throwHttpErrors false', async () => {
     const seen: Array<string | null> = [];
-    msw.server.use(
+    mswUse(
       http.get(emu.apiUrl('/always-401'), ({ request }) => {
         seen.push(request.headers.get('authorization'));
         return HttpResponse.json({ error: 'invalid_token' }, { status: 401 });
@@ -168,7 +153,7 @@ describe.each(gotVersions)('$name', ({ got, RequestError, HTTPError }) => {
 
   it('uses headerName and scheme', async () => {
     const seen: Array<string | null> = [];
-    msw.server.use(
+    mswUse(
       http.get(emu.apiUrl('/custom'), ({ request }) => {
         seen.push(request.headers.get('x-access-token'), request.headers.get('authorization'));
         return HttpResponse.json({});

@@ -15,6 +15,7 @@ const alias = {
   '@tokenrelay/test-utils/real-server': here('./test-utils/src/real-server/index.ts'),
   '@tokenrelay/test-utils/conformance': here('./test-utils/src/conformance/index.ts'),
   '@tokenrelay/test-utils/integration': here('./test-utils/src/integration/index.ts'),
+  '@tokenrelay/test-utils/vitest': here('./test-utils/src/vitest/index.ts'),
   '@tokenrelay/test-utils': here('./test-utils/src/index.ts'),
 };
 

@@ -1,24 +1,18 @@
 import { NotReplayableError, type TokenManager } from '@tokenrelay/core';
 import { type TokenRefreshFetch, type TokenRefreshRequestInit, withTokenRefresh } from '@tokenrelay/fetch';
-import { type ApiEcho, createOAuthServer, type MswServer, startMsw } from '@tokenrelay/test-utils';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { echoOf, managerFor, rejectionOf } from './harness.ts';
+import type { ApiEcho } from '@tokenrelay/test-utils';
+import { useEmulation } from '@tokenrelay/test-utils/vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { echoOf, rejectionOf } from './harness.ts';
 
-const oauth = createOAuthServer();
-let msw: MswServer;
+const { fx, emu: oauth } = useEmulation();
 let manager: TokenManager;
 let api: TokenRefreshFetch;
 
-beforeAll(() => {
-  msw = startMsw(oauth);
-});
-afterAll(() => msw.close());
 beforeEach(() => {
-  oauth.reset();
-  manager = managerFor(oauth);
+  manager = fx.manager();
   api = withTokenRefresh(fetch, manager, { origins: oauth.apiOrigin, replayBufferBytes: 64 });
 });
-afterEach(() => manager.dispose());
 
 const apiStatuses = () => oauth.counters.requestsSeenBy(oauth.apiOrigin).map((r) => r.status);
 

@@ -6,26 +6,16 @@ import {
   type TokenManager,
 } from '@tokenrelay/core';
 import { type FetchTokenRefreshOptions, withTokenRefresh } from '@tokenrelay/fetch';
-import { createOAuthServer, type MswServer, startMsw } from '@tokenrelay/test-utils';
+import { useEmulation } from '@tokenrelay/test-utils/vitest';
 import { HttpResponse, http } from 'msw';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { echoOf, managerFor, rejectionOf } from './harness.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { echoOf, rejectionOf } from './harness.ts';
 
-const oauth = createOAuthServer();
-let msw: MswServer;
+const { fx, emu: oauth, mswUse } = useEmulation();
 let manager: TokenManager;
 
-beforeAll(() => {
-  msw = startMsw(oauth);
-});
-afterAll(() => msw.close());
 beforeEach(() => {
-  oauth.reset();
-  manager = managerFor(oauth);
-});
-afterEach(() => {
-  msw.server.resetHandlers();
-  manager.dispose();
+  manager = fx.manager();
 });
 
 const apiLog = () => oauth.counters.requestsSeenBy(oauth.apiOrigin);
@@ -59,7 +49,7 @@ describe('the token', () => {
   });
 
   it('is written with headerName and scheme', async () => {
-    msw.server.use(
+    mswUse(
       http.get(oauth.apiUrl('/custom'), ({ request }) =>
         HttpResponse.json({
           header: request.headers.get('x-api-token'),
@@ -99,7 +89,7 @@ describe('a 401', () => {
 
   it('returns a second 401 as it is: one replay, no loop', async () => {
     let calls = 0;
-    msw.server.use(
+    mswUse(
       http.get(oauth.apiUrl('/always-401'), () => {
         calls += 1;
         return HttpResponse.json({ calls }, { status: 401, headers: { 'www-authenticate': 'Bearer' } });
@@ -138,7 +128,7 @@ describe('a 401', () => {
 describe('aborts', () => {
   it('reject with the signal reason while the request waits for a refresh, before anything is sent', async () => {
     manager.dispose();
-    manager = managerFor(oauth, { tokens: { ...oauth.tokenSet(), expiresAt: Date.now() - 1 } });
+    manager = fx.manager({ tokens: { ...oauth.tokenSet(), expiresAt: Date.now() - 1 } });
     oauth.faults.enqueue({ type: 'latency', ms: 5_000 });
     const controller = new AbortController();
     const reason = new Error('user left the page');

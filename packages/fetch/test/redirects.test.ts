@@ -1,25 +1,15 @@
 import { ConfigurationError, type TokenManager } from '@tokenrelay/core';
 import { type FetchLike, type FetchTokenRefreshOptions, withTokenRefresh } from '@tokenrelay/fetch';
-import { createOAuthServer, type MswServer, startMsw } from '@tokenrelay/test-utils';
+import { useEmulation } from '@tokenrelay/test-utils/vitest';
 import { HttpResponse, http } from 'msw';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { echoOf, managerFor, rejectionOf } from './harness.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { echoOf, rejectionOf } from './harness.ts';
 
-const oauth = createOAuthServer();
-let msw: MswServer;
+const { fx, emu: oauth, mswUse } = useEmulation();
 let manager: TokenManager;
 
-beforeAll(() => {
-  msw = startMsw(oauth);
-});
-afterAll(() => msw.close());
 beforeEach(() => {
-  oauth.reset();
-  manager = managerFor(oauth);
-});
-afterEach(() => {
-  msw.server.resetHandlers();
-  manager.dispose();
+  manager = fx.manager();
 });
 
 const otherSawNoToken = (): void => {
@@ -107,7 +97,7 @@ describe('a redirect to another origin never carries the token', () => {
 
 describe('redirects within the allowed origins', () => {
   beforeEach(() => {
-    msw.server.use(
+    mswUse(
       http.all(
         oauth.apiUrl('/moved'),
         () => new HttpResponse(null, { status: 308, headers: { location: '/me' } }),
@@ -135,7 +125,7 @@ describe('redirects within the allowed origins', () => {
 describe('redirect limits', () => {
   it('gives up after 20 redirects with a TypeError, as fetch does', async () => {
     let calls = 0;
-    msw.server.use(
+    mswUse(
       http.get(oauth.apiUrl('/loop'), () => {
         calls += 1;
         return new HttpResponse(null, { status: 302, headers: { location: '/loop' } });
@@ -147,7 +137,7 @@ describe('redirect limits', () => {
   });
 
   it('refuses a redirect to a URL that is not http(s)', async () => {
-    msw.server.use(
+    mswUse(
       http.get(
         oauth.apiUrl('/to-file'),
         () => new HttpResponse(null, { status: 302, headers: { location: 'file:///etc/passwd' } }),

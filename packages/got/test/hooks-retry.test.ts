@@ -1,9 +1,9 @@
 import { tokenRefresh } from '@tokenrelay/got';
 import type { ApiEcho } from '@tokenrelay/test-utils';
+import { useEmulation } from '@tokenrelay/test-utils/vitest';
 import type { Response } from 'got';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { useEmulation } from './emulation.ts';
 import { gotVersions } from './got-versions.ts';
 
 const { fx, emu, mswUse } = useEmulation();

@@ -2,10 +2,10 @@ import { Readable } from 'node:stream';
 import { NotReplayableError } from '@tokenrelay/core';
 import { tokenRefresh } from '@tokenrelay/got';
 import type { ApiEcho } from '@tokenrelay/test-utils';
+import { useEmulation } from '@tokenrelay/test-utils/vitest';
 import type { RequestError } from 'got';
 import { HttpResponse, http, passthrough } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { useEmulation } from './emulation.ts';
 import { gotVersions } from './got-versions.ts';
 
 const { fx, emu, mswUse } = useEmulation();

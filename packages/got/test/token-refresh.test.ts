@@ -2,10 +2,10 @@ import { inspect } from 'node:util';
 import { isTokenRelayError, ReauthRequiredError } from '@tokenrelay/core';
 import { tokenRefresh } from '@tokenrelay/got';
 import type { ApiEcho } from '@tokenrelay/test-utils';
+import { useEmulation } from '@tokenrelay/test-utils/vitest';
 import type { HTTPError, RequestError } from 'got';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
-import { useEmulation } from './emulation.ts';
 import { gotVersions } from './got-versions.ts';
 
 const { fx, emu, mswUse } = useEmulation();

@@ -1,16 +1,18 @@
 /**
- * The msw OAuth2 emulation and a manager fixture for one got test file. Call once at the top of the file: it
+ * `@tokenrelay/test-utils/vitest` (loads vitest, unlike the main entry, which plain-node examples import).
+ * The msw OAuth2 emulation and a manager fixture for one adapter test file. Call once at the top of the file: it
  * registers the file's lifecycle hooks (msw started before, handlers, managers and emulation reset after each test).
  */
+
+import type { RequestHandler } from 'msw';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import {
   createManagerFixture,
   type ManagerFixture,
   type MswServer,
   type OAuthServer,
   startMsw,
-} from '@tokenrelay/test-utils';
-import type { RequestHandler } from 'msw';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+} from '../index.ts';
 
 export interface Emulation {
   readonly fx: ManagerFixture;

@@ -1,0 +1,1 @@
+export { type Emulation, useEmulation } from './use-emulation.ts';

@@ -16,7 +16,9 @@ export type TokenRelayErrorCode =
   | 'NOT_REPLAYABLE'
   | 'DISPOSED'
   | 'CONFIGURATION'
-  | 'STORE';
+  | 'STORE'
+  | 'STORE_CONFLICT'
+  | 'LOCK';
 
 /** How a token-endpoint failure is handled: retried, terminal (sign in again), or a configuration error. */
 export type FailureKind = 'transient' | 'terminal' | 'config';
@@ -212,6 +214,51 @@ export class StoreError extends TokenRelayError {
   override name = 'StoreError' as const;
   constructor(message: string, options?: { cause?: unknown }) {
     super('STORE', message, options);
+  }
+}
+
+/**
+ * A store refused a write because it holds tokens at least as new (`storedVersion` >= `attemptedVersion`): another
+ * process or tab wrote first. The manager re-reads the store and adopts what is there.
+ */
+export class StoreConflictError extends TokenRelayError {
+  override name = 'StoreConflictError' as const;
+  readonly attemptedVersion: number | undefined;
+  readonly storedVersion: number | undefined;
+  constructor(attemptedVersion: number | undefined, storedVersion: number | undefined) {
+    super(
+      'STORE_CONFLICT',
+      `The store holds newer tokens (version ${String(storedVersion)}) than this write (version ${String(attemptedVersion)})`,
+    );
+    this.attemptedVersion = attemptedVersion;
+    this.storedVersion = storedVersion;
+  }
+  protected override details(): Record<string, unknown> {
+    return { attemptedVersion: this.attemptedVersion, storedVersion: this.storedVersion };
+  }
+}
+
+/** Why a store lock failed: not acquired in time, lost while held (lease not extended), or the backend is down. */
+export type LockFailure = 'acquire-timeout' | 'lost' | 'unavailable';
+
+/** A store's lock could not be taken or was lost; the refresh it guarded did not send (or was aborted). */
+export class LockError extends TokenRelayError {
+  override name = 'LockError' as const;
+  readonly reason: LockFailure;
+  constructor(reason: LockFailure, options?: { cause?: unknown }) {
+    super(
+      'LOCK',
+      reason === 'acquire-timeout'
+        ? 'The token store lock was not acquired in time'
+        : reason === 'lost'
+          ? 'The token store lock was lost while refreshing'
+          : 'The token store lock is unavailable',
+      options,
+    );
+    this.reason = reason;
+  }
+  protected override details(): Record<string, unknown> {
+    return { reason: this.reason };
   }
 }
 

@@ -13,6 +13,13 @@ export interface TokenSet {
   /** When these tokens were received; used to clamp the skew and to spot a clock that went backwards. */
   readonly issuedAt?: number | undefined;
   readonly scope?: string | undefined;
+  /**
+   * The store version of these tokens (a fence). Every write the manager makes carries a version one above the
+   * tokens it replaces; a store refuses a write whose version is not above the one it holds
+   * (`StoreConflictError`), so a late or stale write never replaces newer tokens. `undefined`: never versioned
+   * (a store treats it as 0 when comparing; an unversioned write is unconditional).
+   */
+  readonly version?: number | undefined;
 }
 
 /**
@@ -65,14 +72,54 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
-/** Where tokens are kept between runs, processes or tabs. */
+/** Options every store call takes. */
+export interface StoreCallOptions {
+  /**
+   * Aborted when nobody waits for the call any more (the manager's store timeout, the request's own signal,
+   * `dispose()`). A store stops waiting for its backend then and rejects with the signal's reason.
+   */
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface StoreClearOptions extends StoreCallOptions {
+  /**
+   * Remove the tokens only while the stored version is at most this one (a terminal failure of those tokens must
+   * not remove newer tokens another process wrote); refused with `StoreConflictError` otherwise. Omitted: remove
+   * unconditionally (logout).
+   */
+  readonly version?: number | undefined;
+}
+
+/** What `TokenStore.lock` hands to the function it runs while the lock is held. */
+export interface HeldLock {
+  /** Fires when the lock is lost (e.g. a lease that could not be extended); the refresh is aborted with it. */
+  readonly signal: AbortSignal;
+  /**
+   * Resolves while the lock is still held with enough lease left to make a token request; rejects with a
+   * `LockError` otherwise. The manager calls it right before the refresh function sends anything, so a holder
+   * that was paused past its lease sends nothing.
+   */
+  confirm(): Promise<void>;
+}
+
+/**
+ * Where tokens are kept between runs, processes or tabs. A store never answers "no tokens" for a read that
+ * failed: it rejects (a `StoreError`), and the manager keeps what it has. Only `clear()` removes tokens.
+ */
 export interface TokenStore {
-  get(): Promise<TokenSet | undefined>;
-  set(tokens: TokenSet): Promise<void>;
-  clear(): Promise<void>;
-  /** Runs `fn` while holding a lock shared with other processes (for distributed stores). */
-  lock?<T>(fn: () => Promise<T>): Promise<T>;
-  /** Calls `listener` when another process changed the tokens; returns an unsubscribe function. */
+  get(options?: StoreCallOptions): Promise<TokenSet | undefined>;
+  /** Writes `tokens`; rejects with `StoreConflictError` when the store holds a version >= `tokens.version`. */
+  set(tokens: TokenSet, options?: StoreCallOptions): Promise<void>;
+  clear(options?: StoreClearOptions): Promise<void>;
+  /**
+   * Runs `fn` while holding a lock shared with other processes or tabs (one per grant). The acquire is bounded by
+   * `options.signal` (and the store's own acquire timeout): a `LockError` with reason `acquire-timeout` then.
+   */
+  lock?<T>(fn: (lock: HeldLock) => Promise<T>, options?: StoreCallOptions): Promise<T>;
+  /**
+   * Calls `listener` with the tokens another process or tab wrote (`undefined`: they were cleared); returns an
+   * unsubscribe function. The manager adopts newer versions without a refresh.
+   */
   subscribe?(listener: (tokens: TokenSet | undefined) => void): () => void;
 }
 

@@ -6,6 +6,7 @@ cd "$ROOT"
 export COREPACK_INTEGRITY_KEYS=0 COREPACK_ENABLE_DOWNLOAD_PROMPT=0
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 TURBO_NO_UPDATE_NOTIFIER=1
 mkdir -p .tmp/bin
+source "$ROOT/scripts/system-deps.sh"
 # pnpm itself runs on the machine's Node through corepack; scripts and tests run on the pinned Node 24.
 corepack enable pnpm --install-directory "$ROOT/.tmp/bin"
 export PATH="$ROOT/.tmp/bin:$PATH"

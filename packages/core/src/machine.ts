@@ -38,8 +38,11 @@ export interface MachineState {
   readonly configFailures: number;
   /** Just-issued tokens rejected by the API in a row (the rejection backoff's exponent). */
   readonly rejections: number;
-  /** How many waiting requests the current tokens were handed to when they arrived. */
-  readonly servedOnArrival: number;
+  /**
+   * How many requests the current tokens were handed to, counted up to `HANDED_OUT_CAP` only (so that a token in
+   * steady use is a state that no longer changes).
+   */
+  readonly handedOut: number;
 }
 
 export interface MachinePolicy {
@@ -141,8 +144,11 @@ export const initialState = (tokens: TokenSet | undefined): MachineState => ({
   fromRefresh: false,
   configFailures: 0,
   rejections: 0,
-  servedOnArrival: 0,
+  handedOut: 0,
 });
+
+/** `handedOut` stops counting here: a token handed to this many requests has been in real use. */
+export const HANDED_OUT_CAP = 3;
 
 /** The skew in effect for these tokens: the configured one, clamped to half the token's lifetime. */
 export function effectiveSkew(tokens: TokenSet, skewMs: number): number {
@@ -353,7 +359,7 @@ export function transition(
         // Waiters served by this refresh do not count as use: only a request after it arms the proactive timer.
         inUse: false,
         fromRefresh: true,
-        servedOnArrival: event.waiting ?? 0,
+        handedOut: Math.min(HANDED_OUT_CAP, event.waiting ?? 0),
       };
       return {
         state: next,

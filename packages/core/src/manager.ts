@@ -266,7 +266,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         const latest = await sync.read(signal);
         if (latest !== undefined && isNewer(latest, tokens)) {
           const stamped = stamp(latest);
-          if (isUsable({ ...initialState(stamped) }, clock.now())) return stamped;
+          const replaced = stamped.accessToken === tokens?.accessToken;
+          if (!replaced && isUsable(initialState(stamped), clock.now())) return stamped;
+          // Not usable as they are: refresh them (their refresh token is the newest there is).
           base = stamped;
         }
         // Right before anything is sent: a holder whose lease ran out (a paused process) sends nothing.

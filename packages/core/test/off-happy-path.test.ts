@@ -180,6 +180,8 @@ describe('idle-aware proactive refresh (item 6)', () => {
     const refresh = answering(() => ({ expiresIn: 60 }), clock);
     const manager = createTokenManager({ tokens: expiredTokens(clock), refresh, clock });
     await manager.getAccessToken(); // refresh 1 (waited for)
+    await manager.getAccessToken(); // part of the same burst: not yet "in use"
+    await clock.advance(5_000);
     await manager.getAccessToken(); // uses A1: the proactive timer is armed
     await clock.advance(HOUR);
     expect(refresh).toHaveBeenCalledTimes(2); // one refresh ahead, then idle

@@ -139,12 +139,12 @@ export function lockLossChecks(use: Use, timeoutMs: number, lockLossNoticeMs: nu
   it(
     'a holder whose lock was taken over learns it: confirm() rejects with LockError lost, the signal fires',
     use(async (subject) => {
-      const { lock } = subject.store;
-      const loseLock = subject.loseLock;
-      if (lock === undefined || loseLock === undefined) throw new Error('lock() and loseLock() are needed');
-      const seen = await lock.call(subject.store, async (held: HeldLock) => {
+      const { store, loseLock } = subject;
+      if (store.lock === undefined || loseLock === undefined)
+        throw new Error('lock() and loseLock() are needed');
+      const seen = await store.lock(async (held: HeldLock) => {
         await held.confirm();
-        await loseLock();
+        await subject.loseLock?.();
         const confirmed = await settle(held.confirm());
         for (let waited = 0; waited < lockLossNoticeMs && !held.signal.aborted; waited += 20) await delay(20);
         return { confirmed, aborted: held.signal.aborted, reason: held.signal.reason as unknown };

@@ -64,10 +64,10 @@ function realTime(): Time {
   return {
     clock: systemClock(),
     ttlMs: 1_000,
-    manager: { queue: { waitTimeoutMs: 2_000 }, storeTimeoutMs: 500 },
+    manager: { queue: { waitTimeoutMs: 3_000 }, storeTimeoutMs: 1_500 },
     pass: (ms) => delay(ms),
     async settleWithin(ms, promise) {
-      // Everything here settles within the store and wait timeouts (2 s); 10 s at most, whatever was asked.
+      // Everything here settles within the store and wait timeouts (3 s); 10 s at most, whatever was asked.
       const timeout = delay(Math.min(ms, 10_000)).then(() => 'pending' as const);
       const result = await Promise.race([settle(promise), timeout]);
       expect(result, `still pending after ${ms} ms`).not.toBe('pending');
@@ -111,13 +111,18 @@ afterEach(async () => {
 });
 
 /** A signed-in user whose tokens are in the store (expired when `expired`), and a manager that reads them. */
-async function rig(kind: Kind, faults: StoreFaults, expired = false): Promise<Rig> {
+async function rig(
+  kind: Kind,
+  faults: StoreFaults,
+  expired = false,
+  version: number | undefined = 1,
+): Promise<Rig> {
   const time = kind.time();
   const { clock } = time;
   const emu = createOAuthServer({ clock, accessTokenTtlMs: time.ttlMs });
   const real = kind.open(dir);
-  // As a sign-in through `manager.setTokens()` leaves them: version 1.
-  await real.set({ ...emu.tokenSet(clock), version: 1 });
+  // As a sign-in through `manager.setTokens()` leaves them: version 1 (undefined: a file from before versions).
+  await real.set({ ...emu.tokenSet(clock), version });
   if (expired) await time.pass(time.ttlMs + 100);
   const refresh = oauth2Refresh({
     tokenEndpoint: emu.tokenEndpoint,
@@ -185,7 +190,8 @@ describe.each(kinds)('a manager over a faulty $name', (kind) => {
     const controller = new AbortController();
     const cancelled = manager.getAccessToken({ signal: controller.signal });
     cancelled.catch(() => undefined);
-    await time.pass(100);
+    // Well inside the store timeout, even on a loaded machine.
+    await time.pass(50);
     controller.abort(reason);
     const byTimeout = manager.getAccessToken();
     expect(await time.settleWithin(1_000, cancelled)).toEqual({ ok: false, error: reason });
@@ -246,6 +252,25 @@ describe.each(kinds)('a manager over a faulty $name', (kind) => {
     const healed = await time.settleWithin(60_000, manager.getAccessToken());
     expect(healed).toMatchObject({ ok: true });
     expect(healed.ok ? healed.value.token : '').not.toMatch(/[\r\n]/);
+    await expectRefreshTokenSurvived();
+  });
+});
+
+describe('a manager over a fileStore written before versions (unversioned tokens)', () => {
+  it('a write that hung leaves older unversioned tokens in the file: the next refresh does not adopt them', async () => {
+    const kind = kinds[1] as Kind;
+    const { time, emu, manager, real, expectRefreshTokenSurvived } = await rig(
+      kind,
+      { setHangsOnce: true },
+      true,
+      undefined,
+    );
+    await time.settleWithin(10_000, manager.getAccessToken());
+    await time.pass(time.ttlMs + 100);
+    const next = await time.settleWithin(10_000, manager.getAccessToken());
+    expect(next).toMatchObject({ ok: true });
+    expect(emu.counters.reuseDetections).toBe(0);
+    expect((await real.get())?.accessToken).toBe(next.ok ? next.value.token : undefined);
     await expectRefreshTokenSurvived();
   });
 });

@@ -1,9 +1,11 @@
 /**
  * Redirects of token-carrying requests, followed here rather than by the wrapped fetch (`redirects: 'wrapper'`):
  * the first hop was sent with `redirect: 'manual'`, and every further hop is too. The rules are those of the
- * Fetch standard's HTTP-redirect fetch, plus one: the token goes only to hops whose origin is allowed.
+ * Fetch standard's HTTP-redirect fetch, plus one: the token goes only to hops whose origin is allowed. Which
+ * headers a hop to another origin drops is the kit's rule (`headersToDrop`), the same in every adapter.
  */
-import { ConfigurationError, type OriginPolicy } from '@tokenrelay/core';
+import { ConfigurationError } from '@tokenrelay/core';
+import { headersToDrop, type OriginPolicy } from '@tokenrelay/core/adapter-kit';
 import type { FetchLike } from './types.ts';
 
 const MAX_REDIRECTS = 20;
@@ -67,12 +69,10 @@ function nextHop(hop: Hop, status: number, next: URL, ctx: RedirectContext): Hop
     withBody = false;
     for (const name of BODY_HEADERS) headers.delete(name);
   }
-  if (next.origin !== hop.url.origin) {
-    headers.delete('authorization');
-    headers.delete('proxy-authorization');
-    headers.delete(ctx.headerName);
-    if (ctx.isAllowed(next)) headers.set(ctx.headerName, ctx.headerValue);
-  }
+  const drop = headersToDrop(hop.url, next, ctx.isAllowed, ctx.headerName);
+  for (const name of drop) headers.delete(name);
+  // The token goes on to every hop the policy allows (the new token, when a redirect follows a replay).
+  if (drop.length > 0 && ctx.isAllowed(next)) headers.set(ctx.headerName, ctx.headerValue);
   return { url: next, method, headers, withBody };
 }
 

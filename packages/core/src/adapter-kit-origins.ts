@@ -42,7 +42,7 @@ export function createOriginPolicy(
   const list = origins === undefined ? (fallback === undefined ? [] : [fallback]) : [origins].flat();
   if (list.length === 0) {
     throw new ConfigurationError(
-      'No origins to send the token to: pass `origins` (or give the client a base URL before attaching); use "*" only on purpose',
+      'No origins to send the token to: pass `origins`, or give the client its base URL before (or together with) the adapter; use "*" only on purpose',
     );
   }
   const allowed = new Set(list.map(toOrigin));

@@ -104,8 +104,10 @@ export function tokenRefresh(
   // that moment. The one that holds this very hook is the moment these options are attached: the base URL then is
   // the one that counts.
   const init: InitHook = (raw, self) => {
-    if (!(raw as { hooks?: { init?: unknown[] } }).hooks?.init?.includes(init)) return;
-    const base = prefixOf(self);
+    const own = raw as { hooks?: { init?: unknown[] }; prefixUrl?: string | URL | undefined };
+    if (!own.hooks?.init?.includes(init)) return;
+    // A prefixUrl in the same options object (`{ ...tokenRefresh(manager), prefixUrl }`) is merged after this runs.
+    const base = prefixOf(own) ?? prefixOf(self);
     if (attached === undefined) {
       attached = { base, policy: settings.policyFor(base) };
     } else if (options.origins === undefined && attached.base !== base) {

@@ -42,6 +42,14 @@ describe.each(gotVersions)('$name', ({ got, RequestError, HTTPError }) => {
     expect(authorizationsSeen(emu.otherOrigin)).toEqual([undefined]);
   });
 
+  it('fixes the origin from a prefixUrl given in the same options object', async () => {
+    const api = got.extend({ ...tokenRefresh(fx.manager()), prefixUrl: emu.apiOrigin });
+    await api.get('same-object').json();
+    await api.get(emu.otherUrl('/b')).json();
+    expect(authorizationsSeen(emu.apiOrigin)).toEqual([expect.stringMatching(/^Bearer /)]);
+    expect(authorizationsSeen(emu.otherOrigin)).toEqual([undefined]);
+  });
+
   it('refuses a client with neither `origins` nor a prefixUrl: got.extend() throws a ConfigurationError', () => {
     let thrown: unknown;
     try {

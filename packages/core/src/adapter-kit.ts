@@ -23,6 +23,15 @@ export {
   originOf,
 } from './adapter-kit-origins.ts';
 export { REDACTED, redactError } from './adapter-kit-redact.ts';
+export {
+  discard,
+  type FetchLike,
+  followRedirects,
+  type Hop,
+  isRedirect,
+  type RedirectContext,
+  type Sent,
+} from './adapter-kit-redirects.ts';
 export { isConsumedByFirstSend, isRequest, pageUrl, SentToken } from './adapter-kit-request.ts';
 
 /** A response as adapters see it, whatever the client. */

@@ -7,15 +7,19 @@ import { type AccessToken, ConfigurationError, type TokenManager } from '@tokenr
 import {
   adapterSettings,
   CREDENTIAL_HEADERS,
+  discard,
+  followRedirects,
+  isRedirect,
   isRequest,
   managerFor,
   type OriginPolicy,
   pageUrl,
+  type RedirectContext,
   redactError,
+  type Sent,
   type ShouldRefresh,
 } from '@tokenrelay/core/adapter-kit';
 import { type BodyReplay, bodyReplay, DEFAULT_REPLAY_BUFFER_BYTES } from './body.ts';
-import { discard, followRedirects, isRedirect, type RedirectContext, type Sent } from './redirect.ts';
 import type {
   FetchLike,
   FetchManagerSource,
@@ -190,6 +194,7 @@ async function fetchWithToken(
         if (replay !== undefined) return replay.again();
         return request?.body ? request.clone().arrayBuffer() : undefined;
       },
+      opaqueHint: "pass `redirects: 'fetch'`",
     };
   };
 

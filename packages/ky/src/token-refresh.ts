@@ -6,7 +6,17 @@
  */
 import type { AccessToken, TokenManager } from '@tokenrelay/core';
 import { ConfigurationError, NotReplayableError } from '@tokenrelay/core';
-import { adapterSettings, managerFor, type OriginPolicy, redactError } from '@tokenrelay/core/adapter-kit';
+import {
+  adapterSettings,
+  CREDENTIAL_HEADERS,
+  type FetchLike,
+  followRedirects,
+  isRedirect,
+  isRequest,
+  managerFor,
+  type OriginPolicy,
+  redactError,
+} from '@tokenrelay/core/adapter-kit';
 import ky, {
   type AfterResponseHook,
   type BeforeErrorHook,
@@ -34,11 +44,6 @@ const KY_DEFAULT_TIMEOUT_MS = 10_000;
 
 /** The `code` of the `ForceRetryError` that `beforeRetry` hooks see for our replay. */
 export const REPLAY_RETRY_CODE = 'TOKEN_REFRESHED';
-
-const customHeaderRedirectError = (): ConfigurationError =>
-  new ConfigurationError(
-    "fetch forwards a custom `headerName` when it follows a redirect to another origin: give these requests `redirect: 'manual'` or `redirect: 'error'`",
-  );
 
 const otherKyError = (): ConfigurationError =>
   new ConfigurationError(
@@ -79,10 +84,9 @@ function clientHooks(
   policy: OriginPolicy,
 ): Required<Hooks> {
   const { shouldRefresh, headerName: header, headerValue } = settings;
-  // fetch drops Authorization on a redirect to another origin (WHATWG Fetch), but forwards any other header.
-  const headerFollowsRedirects = !['authorization', 'proxy-authorization', 'cookie'].includes(
-    header.toLowerCase(),
-  );
+  // fetch drops Authorization on a redirect to another origin (WHATWG Fetch), but forwards any other header: with
+  // a custom header, the requests that carry it follow their redirects here, by the kit's rule.
+  const headerFollowsRedirects = !CREDENTIAL_HEADERS.includes(header.toLowerCase());
   const states = createRequestStates();
 
   /** A wait for the manager, bounded by the request's signal and what is left of ky's `timeout`. */
@@ -114,12 +118,57 @@ function clientHooks(
     return state.manager;
   };
 
+  /**
+   * ky's fetch for a call whose token header fetch would forward: a request that carries it and would follow
+   * redirects is sent with `redirect: 'manual'`, and its redirects are followed by the kit (the token header and the
+   * credential headers dropped on a change of origin, the token put back only where the policy allows).
+   */
+  const sendFollowing = async (
+    underlying: FetchLike,
+    state: RequestState,
+    input: RequestInfo | URL,
+    requestInit: RequestInit | undefined,
+  ): Promise<Response> => {
+    const sent = state.sent;
+    if (sent === undefined || !isRequest(input) || input.redirect !== 'follow')
+      return underlying(input, requestInit);
+    const spare = input.body === null ? undefined : input.clone();
+    const response = await underlying(new Request(input, { redirect: 'manual' }), requestInit);
+    if (!isRedirect(response)) return response;
+    const {
+      method: _method,
+      headers: _headers,
+      body: _body,
+      redirect: _redirect,
+      ...carry
+    } = requestInit ?? {};
+    const followed = await followRedirects(
+      response,
+      { url: new URL(input.url), method: input.method, headers: new Headers(input.headers), withBody: true },
+      {
+        fetch: underlying,
+        isAllowed: policy,
+        headerName: header,
+        headerValue: headerValue(sent),
+        carry: { ...carry, signal: input.signal },
+        body: async () => (spare === undefined ? undefined : spare.clone().arrayBuffer()),
+        opaqueHint:
+          "give requests with a custom `headerName` `redirect: 'manual'` or `redirect: 'error'` there",
+      },
+    );
+    return followed.response;
+  };
+
   const init: InitHook = (kyOptions) => {
     if (optedOut(kyOptions.context)) return;
     // ky copies `context` for each call; a copy made here is certain to be this call's own, and is its key.
     const context = { ...kyOptions.context };
     kyOptions.context = context;
     const state = states.ensure(context);
+    if (headerFollowsRedirects) {
+      const underlying: FetchLike = kyOptions.fetch ?? globalThis.fetch.bind(globalThis);
+      kyOptions.fetch = (input, requestInit) => sendFollowing(underlying, state, input, requestInit);
+    }
     // ky's `timeout` (default 10 s) is not in the options its later hooks see.
     state.timeoutMs = kyOptions.timeout === false ? undefined : (kyOptions.timeout ?? KY_DEFAULT_TIMEOUT_MS);
     const limit = callerRetryLimit(kyOptions.retry);
@@ -139,7 +188,6 @@ function clientHooks(
     if (optedOut(kyOptions.context)) return;
     const state = states.ensure(kyOptions.context);
     if (!policy(request.url)) return;
-    if (headerFollowsRedirects && request.redirect === 'follow') throw customHeaderRedirectError();
     const requestManager = managerOf(state, { request, options: kyOptions });
     const token = await bounded(request, state, (signal) => requestManager.getAccessToken({ signal }));
     send(request, state, token);

@@ -21,7 +21,9 @@ describe('the app’s ky is another copy than the adapter’s', () => {
   for (const throwHttpErrors of [true, false]) {
     it(`a 401 that needs a replay fails loudly with a typed error (throwHttpErrors: ${throwHttpErrors})`, async () => {
       const { emu } = h;
-      const api = appKy.create({ baseUrl: emu.apiOrigin, throwHttpErrors }).extend(tokenRefresh(h.manager()));
+      // Each copy declares its own option types; the cast is the type-level face of the two copies.
+      const extension = tokenRefresh(h.manager()) as unknown as Parameters<typeof appKy.extend>[0];
+      const api = appKy.create({ baseUrl: emu.apiOrigin, throwHttpErrors }).extend(extension);
       // A fresh token works as usual: no replay needed.
       expect((await api.get('fine')).status).toBe(200);
       emu.expireAccessTokens();

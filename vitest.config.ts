@@ -5,6 +5,7 @@ const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
 // Tests run against the packages' sources, so a change is tested without a rebuild.
 const alias = {
+  '@tokenrelay/core/adapter-kit': here('./packages/core/src/adapter-kit.ts'),
   '@tokenrelay/core/file-store': here('./packages/core/src/file-store.ts'),
   '@tokenrelay/core/testing': here('./packages/core/src/testing.ts'),
   '@tokenrelay/core': here('./packages/core/src/index.ts'),

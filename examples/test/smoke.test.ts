@@ -78,7 +78,7 @@ describe('examples', () => {
       expect(run.code, transcript(run)).toBe(0);
       expect(run.stdout).toContain('signed in as mo');
       expect(run.stdout).toMatch(/\/pixel -> it did not see the token/);
-      expect(run.stdout).toMatch(/with tokenRefresh: false -> 401/);
+      expect(run.stdout).toMatch(/with tokenRelay: false -> 401/);
       expect(run.stdout).toContain(
         '20 requests at once -> 20 x 200; refreshes: 1 (reason: expired); requests sent: 20, 401s: 0',
       );

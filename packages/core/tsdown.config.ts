@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsdown';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/file-store.ts', 'src/testing.ts'],
+  entry: ['src/index.ts', 'src/adapter-kit.ts', 'src/file-store.ts', 'src/testing.ts'],
   format: ['esm'],
   dts: true,
   platform: 'node',

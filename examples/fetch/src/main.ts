@@ -4,7 +4,7 @@
  *
  * What to look for: the token goes only to the API's origin (a second local server, standing in for a CDN or
  * an analytics endpoint, never sees it); twenty requests that find the token expired wait for one refresh and
- * none of them is sent with the expired token; `tokenRefresh: false` sends a request exactly as given.
+ * none of them is sent with the expired token; `tokenRelay: false` sends a request exactly as given.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -75,10 +75,10 @@ try {
   console.log(
     `  GET ${other.origin}/pixel -> it ${elsewhere.sawAuthorization ? 'SAW' : 'did not see'} the token`,
   );
-  const optedOut = await api(me, { tokenRefresh: false });
+  const optedOut = await api(me, { tokenRelay: false });
   await optedOut.body?.cancel();
   console.log(
-    `  GET ${me} with tokenRefresh: false -> ${optedOut.status} (sent as given: no token, no refresh)`,
+    `  GET ${me} with tokenRelay: false -> ${optedOut.status} (sent as given: no token, no refresh)`,
   );
 
   console.log('\n  ... 2.2 s later: the access token has expired ...\n');

@@ -1,9 +1,14 @@
-import { adapterSettings, NotReplayableError, type TokenManager } from '@tokenrelay/core';
+import { NotReplayableError } from '@tokenrelay/core';
+import {
+  adapterSettings,
+  isConsumedByFirstSend,
+  managerFor,
+  redactError,
+} from '@tokenrelay/core/adapter-kit';
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import type { AxiosTokenRefreshOptions } from './options.ts';
-import { redactSecrets } from './redact.ts';
+import type { AxiosInstanceLike, AxiosManagerSource, AxiosTokenRefreshOptions } from './options.ts';
 import { createRedirectGuard } from './redirect.ts';
-import { headerOf, isReplayableBody, sendAsIs } from './replay.ts';
+import { headerOf, sendAsIs } from './replay.ts';
 import {
   isMarkedBy,
   mark,
@@ -16,6 +21,7 @@ import {
 } from './request-state.ts';
 import { baseUrlOf, requestUrl } from './request-url.ts';
 import { waitSignalFor } from './signal.ts';
+import { AxiosWaitTimeoutError } from './timeout-error.ts';
 
 const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
 
@@ -25,9 +31,18 @@ const configOf = (error: unknown): InternalAxiosRequestConfig | undefined => {
   return isObject(config) ? config : undefined;
 };
 
+/** When each request began (for its `timeout`, which the waits count against). Not on the config: it is copied. */
+type Started = WeakMap<object, number>;
+
 /**
  * Gives an axios instance token refresh: each request to an allowed origin gets `Authorization: Bearer <token>`
- * from `manager`, and a 401 refreshes once (however many requests got it) and replays the request once.
+ * from its manager, and a 401 refreshes once (however many requests got it) and replays the request once.
+ *
+ * `manager` is one `TokenManager`, or a resolver that picks the manager of each request from its config:
+ * `attachTokenRefresh(instance, (config) => pool.get(String(config.headers.get('x-user'))))`.
+ *
+ * The origins that get the token are fixed now: `origins`, else the origin of the instance's `baseURL` at this
+ * moment. A request's own `baseURL`, or a later `defaults.baseURL`, never sends the token elsewhere.
  *
  * Adds one request and one response interceptor; the returned function ejects both. Request interceptors already on
  * the instance run after ours (axios runs request interceptors last-added first) and see the header; response
@@ -35,16 +50,35 @@ const configOf = (error: unknown): InternalAxiosRequestConfig | undefined => {
  *
  * @throws ConfigurationError when the instance has no `baseURL` and no `origins` were given.
  */
-export function attachTokenRefresh(
-  instance: AxiosInstance,
-  manager: TokenManager,
+export function attachTokenRefresh<C extends object, R extends object>(
+  instance: AxiosInstanceLike<C, R>,
+  manager: AxiosManagerSource<C>,
   options: AxiosTokenRefreshOptions = {},
 ): () => void {
+  const axiosInstance = instance as unknown as AxiosInstance;
   const settings = adapterSettings(options);
   const allowed = settings.policyFor(baseUrlOf(instance));
   const { shouldRefresh, headerName, headerValue } = settings;
   const owner: Owner = {};
   const redirects = createRedirectGuard(allowed, headerName);
+  const started: Started = new WeakMap();
+
+  /** Waits for `wait`; a cancelled wait lets axios reject with its own CanceledError, a timed-out one as axios would. */
+  const waitFor = async <T>(
+    config: InternalAxiosRequestConfig,
+    work: (signal: AbortSignal | undefined) => Promise<T>,
+  ): Promise<T | undefined> => {
+    const wait = waitSignalFor(config, started.get(config));
+    try {
+      return await work(wait.signal);
+    } catch (error) {
+      if (wait.cancelled()) return undefined;
+      if (wait.timedOut()) throw new AxiosWaitTimeoutError(config, error);
+      throw error;
+    } finally {
+      wait.dispose();
+    }
+  };
 
   const onRequest = async (config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> => {
     const ticket = replayTicketOf(config, owner);
@@ -57,21 +91,14 @@ export function attachTokenRefresh(
     if (config.tokenRelay === false) return config;
     const url = requestUrl(instance, config);
     if (url === undefined || !allowed(url)) return config;
-
-    const wait = waitSignalFor(config);
-    let token: Awaited<ReturnType<TokenManager['getAccessToken']>>;
-    try {
-      token = await manager.getAccessToken({ signal: wait.signal });
-    } catch (error) {
-      // Cancelled while waiting: axios rejects it with its own CanceledError before anything is sent.
-      if (wait.cancelled()) return config;
-      throw error;
-    } finally {
-      wait.dispose();
-    }
+    if (!replayed) started.set(config, Date.now());
+    const requestManager = managerFor(manager, config as unknown as C);
+    const token = await waitFor(config, (signal) => requestManager.getAccessToken({ signal }));
+    // Cancelled while waiting: axios rejects it with its own CanceledError before anything is sent.
+    if (token === undefined) return config;
     config.headers.set(headerName, headerValue(token));
-    mark(config, new SentToken(owner, token.token, replayed));
-    config.beforeRedirect = redirects.wrap(config.beforeRedirect);
+    mark(config, new SentToken(owner, requestManager, token.token, replayed));
+    config.beforeRedirect = redirects.wrap(config.beforeRedirect, url);
     return config;
   };
 
@@ -81,16 +108,11 @@ export function attachTokenRefresh(
     sent: SentToken,
     original: { error: unknown } | { response: T },
   ): Promise<T | AxiosResponse> => {
-    const wait = waitSignalFor(config);
-    try {
-      await manager.refresh({ failedToken: sent.token, signal: wait.signal });
-    } catch (error) {
-      // Cancelled while waiting: the replay below is rejected by axios with its own CanceledError.
-      if (!wait.cancelled()) throw error;
-    } finally {
-      wait.dispose();
-    }
-    if (!isReplayableBody(config.data)) {
+    // Cancelled while waiting: the replay below is rejected by axios with its own CanceledError.
+    const fresh = await waitFor(config, (signal) =>
+      sent.manager.refresh({ failedToken: sent.token, signal }),
+    );
+    if (isConsumedByFirstSend(config.data)) {
       if ('response' in original) return original.response;
       const reason = new NotReplayableError('the request body was a stream and has been sent');
       Object.defineProperty(original.error, 'cause', {
@@ -99,9 +121,16 @@ export function attachTokenRefresh(
         writable: true,
         configurable: true,
       });
-      throw redactSecrets(original.error, [sent.token]);
+      throw redactError(original.error, [sent.token]);
     }
-    return instance.request(withTicket({ ...config, transformRequest: [sendAsIs] }, new ReplayTicket(owner)));
+    const replay = withTicket({ ...config, transformRequest: [sendAsIs] }, new ReplayTicket(owner));
+    const begun = started.get(config);
+    if (begun !== undefined) started.set(replay, begun);
+    try {
+      return await axiosInstance.request(replay);
+    } catch (error) {
+      throw redactError(error, fresh === undefined ? [sent.token] : [sent.token, fresh.token]);
+    }
   };
 
   const wantsRefresh = (response: AxiosResponse | undefined): response is AxiosResponse =>
@@ -115,7 +144,7 @@ export function attachTokenRefresh(
   // is, without a promise of its own.
   const onResponse = (response: AxiosResponse): AxiosResponse | Promise<AxiosResponse> => {
     const sent = isObject(response.config) ? sentTokenOf(response.config, owner) : undefined;
-    if (sent === undefined || sent.replayed || !wantsRefresh(response)) return response;
+    if (sent === undefined || !sent.mayReplay || !wantsRefresh(response)) return response;
     return refreshAndReplay(response.config, sent, { response });
   };
 
@@ -125,17 +154,17 @@ export function attachTokenRefresh(
     // Not ours (no token sent by this attachment), or a tokenrelay error from the request interceptor: as it is.
     if (config === undefined || sent === undefined) throw error;
     const response = (error as Partial<AxiosError>).response;
-    if (!sent.replayed && wantsRefresh(response)) return refreshAndReplay(config, sent, { error });
-    throw redactSecrets(error, [sent.token]);
+    if (sent.mayReplay && wantsRefresh(response)) return refreshAndReplay(config, sent, { error });
+    throw redactError(error, [sent.token]);
   };
 
-  const requestId = instance.interceptors.request.use(onRequest);
-  const responseId = instance.interceptors.response.use(onResponse, onResponseError);
+  const requestId = axiosInstance.interceptors.request.use(onRequest);
+  const responseId = axiosInstance.interceptors.response.use(onResponse, onResponseError);
   let attached = true;
   return () => {
     if (!attached) return;
     attached = false;
-    instance.interceptors.request.eject(requestId);
-    instance.interceptors.response.eject(responseId);
+    axiosInstance.interceptors.request.eject(requestId);
+    axiosInstance.interceptors.response.eject(responseId);
   };
 }

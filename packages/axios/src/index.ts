@@ -1,2 +1,9 @@
 export { attachTokenRefresh } from './attach.ts';
-export type { AxiosTokenRefreshOptions, TokenRelayRequestConfig } from './options.ts';
+export type {
+  AxiosInstanceLike,
+  AxiosManagerSource,
+  AxiosTokenRefreshOptions,
+  InterceptorsLike,
+  TokenRelayRequestConfig,
+} from './options.ts';
+export { AxiosWaitTimeoutError } from './timeout-error.ts';

@@ -5,7 +5,12 @@
  * after the caller's own one) that removes the header when the next hop's origin is not allowed. Browsers and the
  * fetch adapter follow redirects themselves; the Fetch standard drops `Authorization` on a cross-origin redirect.
  */
-import type { OriginPolicy } from '@tokenrelay/core';
+import {
+  CREDENTIAL_HEADERS,
+  deleteHeaders,
+  headersToDrop,
+  type OriginPolicy,
+} from '@tokenrelay/core/adapter-kit';
 
 type Hook = (options: Record<string, unknown>, ...rest: never[]) => void;
 
@@ -32,37 +37,36 @@ const nextHop = (options: RedirectOptions): string | undefined => {
   return host === undefined ? undefined : `${options.protocol}//${host}/`;
 };
 
-const stripHeader = (headers: unknown, headerName: string): void => {
-  if (typeof headers !== 'object' || headers === null) return;
-  const lower = headerName.toLowerCase();
-  for (const key of Object.keys(headers)) {
-    if (key.toLowerCase() === lower) delete (headers as Record<string, unknown>)[key];
-  }
-};
-
 export interface RedirectGuard {
-  /** Wraps the config's `beforeRedirect` (once; a replayed config is not wrapped twice). */
-  readonly wrap: <H extends Hook>(hook: H | undefined) => H;
+  /**
+   * Wraps the config's `beforeRedirect` (once; a replayed config is not wrapped twice) for a request to `url`: each
+   * hop drops what the kit's rule says (credential headers and the token header on a change of origin, the token
+   * header where the policy does not allow it).
+   */
+  readonly wrap: <H extends Hook>(hook: H | undefined, url: string | URL) => H;
 }
 
 export function createRedirectGuard(policy: OriginPolicy, headerName: string): RedirectGuard {
   // The caller's own hook behind each wrapper we made, so a config that comes back for a replay is unwrapped first.
   const wrappers = new WeakMap<Hook, Hook | undefined>();
-  const guard = (own: Hook | undefined): Hook => {
-    const wrapper = (options: Record<string, unknown>, ...rest: never[]): void => {
-      own?.(options, ...rest);
-      const url = nextHop(options as RedirectOptions);
-      if (url === undefined || !policy(url)) stripHeader(options.headers, headerName);
-    };
-    wrappers.set(wrapper, own);
-    return wrapper;
-  };
-  // Most requests have no hook of their own: they all share one guard.
-  const alone = guard(undefined);
   return {
-    wrap<H extends Hook>(hook: H | undefined): H {
+    wrap<H extends Hook>(hook: H | undefined, url: string | URL): H {
       const own = hook !== undefined && wrappers.has(hook) ? wrappers.get(hook) : hook;
-      return (own === undefined ? alone : guard(own)) as H;
+      // follow-redirects hands over the next hop only: the previous one is remembered here, per request.
+      let previous: string | URL | undefined = url;
+      const wrapper = (options: Record<string, unknown>, ...rest: never[]): void => {
+        own?.(options, ...rest);
+        const next = nextHop(options as RedirectOptions);
+        deleteHeaders(
+          options.headers,
+          next === undefined
+            ? [...CREDENTIAL_HEADERS, headerName.toLowerCase()]
+            : headersToDrop(previous, next, policy, headerName),
+        );
+        previous = next;
+      };
+      wrappers.set(wrapper, own);
+      return wrapper as H;
     },
   };
 }

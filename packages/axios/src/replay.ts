@@ -1,21 +1,6 @@
 /** What a replay after a 401 needs from the request body and headers. */
 
 /**
- * A body that can be sent a second time. By the time a 401 comes back, axios has run `transformRequest`, so
- * `config.data` is what went on the wire: a string, bytes, URLSearchParams, FormData, a Blob, or a stream. Only a
- * stream is used up by the first send.
- */
-export function isReplayableBody(data: unknown): boolean {
-  if (typeof data !== 'object' || data === null) return true;
-  const candidate = data as { pipe?: unknown; getReader?: unknown; [Symbol.asyncIterator]?: unknown };
-  return (
-    typeof candidate.pipe !== 'function' &&
-    typeof candidate.getReader !== 'function' &&
-    typeof candidate[Symbol.asyncIterator] !== 'function'
-  );
-}
-
-/**
  * The replay sends `config.data` as it is: it was already serialized once, and a second `transformRequest` would
  * serialize it again (a JSON string quoted twice, or a user transform applied twice). The content type it got the
  * first time is in `config.headers` and goes with it.

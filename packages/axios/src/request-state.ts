@@ -1,3 +1,6 @@
+import type { TokenManager } from '@tokenrelay/core';
+import { SentToken as KitSentToken } from '@tokenrelay/core/adapter-kit';
+
 /**
  * What an attachment remembers about one request, kept on the request config.
  *
@@ -10,25 +13,16 @@ const STATE_KEY = '__tokenRelay';
 /** Identifies one `attachTokenRefresh` call, so that two attachments on one instance never act on each other's requests. */
 export type Owner = object;
 
-/** Set by the request interceptor on every request it put a token on. */
-export class SentToken {
+/** Set by the request interceptor on every request it put a token on: the kit's mark, with its owner and manager. */
+export class SentToken extends KitSentToken {
   readonly owner: Owner;
-  /** This pass is the one replay after a refresh: its 401 goes back to the caller as it is. */
-  readonly replayed: boolean;
-  readonly #token: string;
+  /** The manager whose token this is (a resolver may pick one per request). */
+  readonly manager: TokenManager;
 
-  constructor(owner: Owner, token: string, replayed: boolean) {
+  constructor(owner: Owner, manager: TokenManager, token: string, replayed: boolean) {
+    super(token, replayed);
     this.owner = owner;
-    this.#token = token;
-    this.replayed = replayed;
-  }
-
-  get token(): string {
-    return this.#token;
-  }
-
-  toJSON(): { replayed: boolean } {
-    return { replayed: this.replayed };
+    this.manager = manager;
   }
 }
 

@@ -1,12 +1,8 @@
-import type { AxiosInstance, AxiosRequestConfig } from 'axios';
+import { pageUrl } from '@tokenrelay/core/adapter-kit';
+import type { AxiosRequestConfig } from 'axios';
+import type { AxiosInstanceLike } from './options.ts';
 
 type UriConfig = AxiosRequestConfig & { allowAbsoluteUrls?: boolean | undefined };
-
-/** Where `location` exists (browsers), relative URLs resolve against it, as axios's browser adapters do. */
-const pageUrl = (): string | undefined => {
-  const location = (globalThis as { location?: { href?: unknown } }).location;
-  return typeof location?.href === 'string' ? location.href : undefined;
-};
 
 /** axios's own test (`isAbsoluteURL`): `scheme://` or `//` at the start. */
 const ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i;
@@ -57,7 +53,7 @@ export function joinedUrl(config: UriConfig): string | undefined {
  * go through `instance.getUri`, which merges the config with the instance defaults a second time and applies the
  * rules of the axios version at hand.
  */
-export function requestUrl(instance: AxiosInstance, config: UriConfig): string | URL | undefined {
+export function requestUrl(instance: AxiosInstanceLike, config: UriConfig): string | URL | undefined {
   const page = pageUrl();
   const joined = joinedUrl(config);
   // Outside a browser there is nothing to resolve against: a valid string goes to the origin policy as it is, which
@@ -68,14 +64,14 @@ export function requestUrl(instance: AxiosInstance, config: UriConfig): string |
   if (config.url !== undefined) uri.url = config.url;
   if (config.allowAbsoluteUrls !== undefined) uri.allowAbsoluteUrls = config.allowAbsoluteUrls;
   try {
-    return new URL(joined ?? instance.getUri(uri), page);
+    return new URL(joined ?? instance.getUri(uri as never), page);
   } catch {
     return undefined;
   }
 }
 
 /** The instance's `baseURL` as an absolute URL, for the default origin policy. */
-export function baseUrlOf(instance: AxiosInstance): string | URL | undefined {
+export function baseUrlOf(instance: AxiosInstanceLike): string | URL | undefined {
   const base = instance.defaults.baseURL;
   if (typeof base !== 'string' || base === '') return undefined;
   try {

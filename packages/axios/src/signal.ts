@@ -20,23 +20,57 @@ export interface WaitSignal {
   readonly signal: AbortSignal | undefined;
   /** True when the request was cancelled (axios then rejects it with its own `CanceledError`). */
   readonly cancelled: () => boolean;
+  /** True when the request's own `timeout` ran out while waiting. */
+  readonly timedOut: () => boolean;
   readonly dispose: () => void;
 }
 
 const noop = (): void => {};
 
 /** A request that cannot be cancelled (no signal, no cancel token): nothing to listen to or release. */
-const UNCANCELLABLE: WaitSignal = { signal: undefined, cancelled: () => false, dispose: noop };
+const UNCANCELLABLE: WaitSignal = {
+  signal: undefined,
+  cancelled: () => false,
+  timedOut: () => false,
+  dispose: noop,
+};
+const never = (): boolean => false;
 
-export function waitSignalFor(config: { signal?: unknown; cancelToken?: unknown }): WaitSignal {
+/**
+ * One signal for the wait: the request's `signal`, its `cancelToken`, and its `timeout` (axios starts that clock
+ * only when the request is sent; the wait for a token counts against it too). `startedAt` is when the request
+ * began, so a replay's wait gets what is left.
+ */
+export function waitSignalFor(
+  config: { signal?: unknown; cancelToken?: unknown; timeout?: unknown },
+  startedAt?: number,
+): WaitSignal {
   const signal = config.signal as SignalLike | undefined;
   const cancelToken = config.cancelToken as CancelTokenLike | undefined;
-  if (!cancelToken && (signal === undefined || signal === null)) return UNCANCELLABLE;
+  const timeoutMs =
+    typeof config.timeout === 'number' && config.timeout > 0
+      ? config.timeout - (startedAt === undefined ? 0 : Date.now() - startedAt)
+      : undefined;
+  if (!cancelToken && (signal === undefined || signal === null) && timeoutMs === undefined)
+    return UNCANCELLABLE;
   const cancelled = (): boolean => signal?.aborted === true || cancelToken?.reason !== undefined;
-  if (!cancelToken && signal instanceof AbortSignal) return { signal, cancelled, dispose: noop };
+  if (!cancelToken && timeoutMs === undefined && signal instanceof AbortSignal) {
+    return { signal, cancelled, timedOut: never, dispose: noop };
+  }
   const controller = new AbortController();
   const abort = (): void => controller.abort();
   const cleanups: (() => void)[] = [];
+  let expired = false;
+  if (timeoutMs !== undefined) {
+    const timer = setTimeout(
+      () => {
+        expired = true;
+        abort();
+      },
+      Math.max(0, timeoutMs),
+    );
+    cleanups.push(() => clearTimeout(timer));
+  }
   if (signal) {
     if (signal.aborted) abort();
     else if (typeof signal.addEventListener === 'function') {
@@ -56,6 +90,7 @@ export function waitSignalFor(config: { signal?: unknown; cancelToken?: unknown 
   return {
     signal: controller.signal,
     cancelled,
+    timedOut: () => expired && !cancelled(),
     dispose: () => {
       for (const cleanup of cleanups) cleanup();
     },

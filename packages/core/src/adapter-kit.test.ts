@@ -71,7 +71,7 @@ describe('header values and settings', () => {
     expect(authorizationValue({ token: 't', type: 'Bearer' }, 'Token')).toBe('Token t');
   });
 
-  it('adapterSettings: origins win over the fallback; the fallback is per request', () => {
+  it('adapterSettings: origins win over the base URL; without origins, the policy of the base URL given', () => {
     const fixed = adapterSettings({ origins: 'https://api.test' });
     expect(fixed.policyFor('https://other.test')('https://api.test/x')).toBe(true);
     expect(fixed.policyFor('https://other.test')('https://other.test/x')).toBe(false);

@@ -1,15 +1,4 @@
-export {
-  type AdapterSettings,
-  adapterSettings,
-  authorizationValue,
-  type CommonAdapterOptions,
-  createOriginPolicy,
-  defaultShouldRefresh,
-  type OriginPolicy,
-  type OriginsOption,
-  type ResponseInfo,
-  type ShouldRefresh,
-} from './adapter-kit.ts';
+export type { OriginsOption, ResponseInfo, ShouldRefresh } from './adapter-kit.ts';
 export { systemClock } from './clock.ts';
 export {
   ConfigurationError,

@@ -5,6 +5,7 @@
  * byte limit; anything else is sent once.
  */
 import { NotReplayableError } from '@tokenrelay/core';
+import { isConsumedByFirstSend } from '@tokenrelay/core/adapter-kit';
 
 /** Default `replayBufferBytes`: 1 MiB. */
 export const DEFAULT_REPLAY_BUFFER_BYTES = 1_048_576;
@@ -18,9 +19,6 @@ export interface BodyReplay {
 
 const tagOf = (value: unknown): string => Object.prototype.toString.call(value).slice(8, -1);
 
-/** Kinds fetch reads afresh on every call (tags, so that bodies from another realm count too). */
-const REUSABLE_TAGS = new Set(['Blob', 'File', 'FormData', 'URLSearchParams']);
-
 const copyBytes = (source: ArrayBuffer | ArrayBufferView): Uint8Array<ArrayBuffer> =>
   ArrayBuffer.isView(source)
     ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength).slice()
@@ -31,17 +29,22 @@ const reuse = (body: BodyInit): BodyReplay => ({
   again: () => Promise.resolve(body),
 });
 
-/** Builds the replay for `init.body` (not null). */
+/**
+ * Builds the replay for `init.body` (not null). Whether the first send uses the body up is the kit's rule
+ * (`isConsumedByFirstSend`); a `ReadableStream` is recorded, other such bodies are sent once.
+ */
 export function bodyReplay(body: BodyInit, limit: number): BodyReplay {
-  if (typeof body === 'string' || REUSABLE_TAGS.has(tagOf(body))) return reuse(body);
+  if (tagOf(body) === 'ReadableStream') return streamReplay(body as ReadableStream<unknown>, limit);
+  if (isConsumedByFirstSend(body)) {
+    return {
+      first: () => body,
+      again: () => Promise.reject(new NotReplayableError('the body is of a kind that can be read only once')),
+    };
+  }
   if (ArrayBuffer.isView(body) || tagOf(body) === 'ArrayBuffer' || tagOf(body) === 'SharedArrayBuffer') {
     return reuse(copyBytes(body as ArrayBuffer | ArrayBufferView));
   }
-  if (tagOf(body) === 'ReadableStream') return streamReplay(body as ReadableStream<unknown>, limit);
-  return {
-    first: () => body,
-    again: () => Promise.reject(new NotReplayableError('the body is of a kind that can be read only once')),
-  };
+  return reuse(body);
 }
 
 type Recording = 'sending' | 'complete' | 'too-large' | 'not-bytes';

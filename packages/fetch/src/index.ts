@@ -1,6 +1,7 @@
 export { DEFAULT_REPLAY_BUFFER_BYTES } from './body.ts';
 export type {
   FetchLike,
+  FetchManagerSource,
   FetchRequestInfo,
   FetchTokenRefreshOptions,
   RedirectHandling,

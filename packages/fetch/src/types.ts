@@ -1,18 +1,19 @@
-import type { CommonAdapterOptions, OriginsOption } from '@tokenrelay/core';
+import type { CommonAdapterOptions, ManagerSource, OriginsOption } from '@tokenrelay/core/adapter-kit';
 
 /** Any fetch-compatible function: the global `fetch`, undici's, a test double, another wrapper. */
 export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
 /**
- * `RequestInit` plus the per-request switch of the wrapper. The wrapper removes `tokenRefresh` before it calls
- * the wrapped fetch, so that fetch never sees it.
+ * `RequestInit` plus the per-request switch of the wrapper. The wrapper removes `tokenRelay` before it calls the
+ * wrapped fetch, so that fetch never sees it.
  */
 export interface TokenRefreshRequestInit extends RequestInit {
   /**
    * `false` sends this request exactly as given: no token, no refresh, no replay, redirects left to fetch.
-   * Use it for public endpoints, or to send an Authorization header of your own.
+   * Use it for public endpoints, or to send an Authorization header of your own. (The same name as in the axios,
+   * got and ky adapters.)
    */
-  readonly tokenRefresh?: boolean | undefined;
+  readonly tokenRelay?: false | undefined;
   /**
    * Required by fetch with a `ReadableStream` body (`'half'`: the request is sent before the response is
    * read). Declared here because TypeScript's DOM `RequestInit` lacks it; passed on to the wrapped fetch.
@@ -22,7 +23,7 @@ export interface TokenRefreshRequestInit extends RequestInit {
 
 /**
  * What `withTokenRefresh` returns: a fetch-compatible function (it can be passed wherever a `FetchLike` is
- * expected) that also accepts `tokenRefresh: false` in `init`.
+ * expected) that also accepts `tokenRelay: false` in `init`.
  */
 export type TokenRefreshFetch = (
   input: RequestInfo | URL,
@@ -37,6 +38,12 @@ export interface FetchRequestInfo {
   readonly method: string;
   readonly headers: Headers;
 }
+
+/**
+ * The manager of each request: one `TokenManager`, or a resolver called with the request's URL, method and
+ * headers, e.g. `({ headers }) => pool.get(headers.get('x-user') ?? '')`.
+ */
+export type FetchManagerSource = ManagerSource<FetchRequestInfo>;
 
 /** Who follows the redirects of a request that carries the token. */
 export type RedirectHandling = 'wrapper' | 'fetch';
@@ -60,8 +67,10 @@ export interface FetchTokenRefreshOptions extends CommonAdapterOptions {
    * and its redirects are followed here; the token goes only to hops whose origin is in `origins`, and the
    * Authorization header is dropped whenever a hop changes origin. Needs a fetch that exposes redirect
    * responses (Node, Deno, Bun, workers; not browsers, which answer `manual` with an opaque response).
-   * `'fetch'`: the wrapped fetch follows redirects itself; pick it in browsers, which drop `Authorization` on
-   * cross-origin redirects (a custom `headerName` is not dropped by them).
+   * `'fetch'`: the wrapped fetch follows redirects itself; pick it in browsers, which drop `Authorization`,
+   * `Proxy-Authorization` and `Cookie` on cross-origin redirects. They forward any other header, so with a custom
+   * `headerName` a request that fetch would follow (`redirect: 'follow'`) is refused with a `ConfigurationError`
+   * before anything is sent: give such requests `redirect: 'manual'` or `'error'`.
    */
   readonly redirects?: RedirectHandling | undefined;
 }

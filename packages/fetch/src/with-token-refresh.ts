@@ -3,18 +3,26 @@
  * origins, refreshes on a 401 and replays the request once. Decisions (origins, when to refresh, the header
  * value) come from the core's adapter kit; this file only translates them to fetch.
  */
+import { type AccessToken, ConfigurationError, type TokenManager } from '@tokenrelay/core';
 import {
-  type AccessToken,
   adapterSettings,
-  ConfigurationError,
+  CREDENTIAL_HEADERS,
+  discard,
+  followRedirects,
+  isRedirect,
+  isRequest,
+  managerFor,
   type OriginPolicy,
+  pageUrl,
+  type RedirectContext,
+  redactError,
+  type Sent,
   type ShouldRefresh,
-  type TokenManager,
-} from '@tokenrelay/core';
+} from '@tokenrelay/core/adapter-kit';
 import { type BodyReplay, bodyReplay, DEFAULT_REPLAY_BUFFER_BYTES } from './body.ts';
-import { discard, followRedirects, isRedirect, type RedirectContext, type Sent } from './redirect.ts';
 import type {
   FetchLike,
+  FetchManagerSource,
   FetchRequestInfo,
   FetchTokenRefreshOptions,
   TokenRefreshFetch,
@@ -23,7 +31,7 @@ import type {
 
 interface Settings {
   readonly fetch: FetchLike;
-  readonly manager: TokenManager;
+  readonly manager: FetchManagerSource;
   readonly isAllowed: OriginPolicy;
   readonly shouldRefresh: ShouldRefresh;
   readonly headerName: string;
@@ -31,6 +39,8 @@ interface Settings {
   readonly skip: ((request: FetchRequestInfo) => boolean) | undefined;
   readonly replayBufferBytes: number;
   readonly followRedirects: boolean;
+  /** A custom header name fetch would forward on a redirect to another origin. */
+  readonly headerFollowsRedirects: boolean;
 }
 
 /** Methods fetch upper-cases; any other method keeps its case (as `patch` does in fetch). */
@@ -43,11 +53,7 @@ const normalizeMethod = (method: string): string => {
 };
 
 /** `init` without the wrapper's own switch, which the wrapped fetch never sees. */
-const withoutSwitch = ({ tokenRefresh: _switch, ...plain }: TokenRefreshRequestInit): RequestInit => plain;
-
-const isRequest = (input: RequestInfo | URL): input is Request =>
-  typeof input !== 'string' &&
-  (input instanceof Request || Object.prototype.toString.call(input) === '[object Request]');
+const withoutSwitch = ({ tokenRelay: _switch, ...plain }: TokenRefreshRequestInit): RequestInit => plain;
 
 /**
  * The URL fetch will use, for the origin policy; `undefined` when fetch could not use it. Relative URLs resolve
@@ -55,8 +61,8 @@ const isRequest = (input: RequestInfo | URL): input is Request =>
  * the one URL object (`URL.canParse` makes none: a `'*'` policy takes anything, so validity is checked here).
  */
 function targetOf(input: string | URL): string | URL | undefined {
-  const base = (globalThis as { location?: { href?: unknown } }).location?.href;
-  if (typeof base !== 'string') return typeof input !== 'string' || URL.canParse(input) ? input : undefined;
+  const base = pageUrl();
+  if (base === undefined) return typeof input !== 'string' || URL.canParse(input) ? input : undefined;
   try {
     return new URL(input, base);
   } catch {
@@ -87,7 +93,11 @@ const untouched = (
 const abortedOr = (signal: AbortSignal | undefined, error: unknown): unknown =>
   signal?.aborted ? signal.reason : error;
 
-function settingsOf(fetch: FetchLike, manager: TokenManager, options: FetchTokenRefreshOptions): Settings {
+function settingsOf(
+  fetch: FetchLike,
+  manager: FetchManagerSource,
+  options: FetchTokenRefreshOptions,
+): Settings {
   if (typeof fetch !== 'function') throw new ConfigurationError('withTokenRefresh needs a fetch function');
   if (options?.origins === undefined) {
     throw new ConfigurationError(
@@ -113,6 +123,7 @@ function settingsOf(fetch: FetchLike, manager: TokenManager, options: FetchToken
     skip: options.skip,
     replayBufferBytes,
     followRedirects: redirects === 'wrapper',
+    headerFollowsRedirects: !CREDENTIAL_HEADERS.includes(common.headerName.toLowerCase()),
   };
 }
 
@@ -124,7 +135,7 @@ function settingsOf(fetch: FetchLike, manager: TokenManager, options: FetchToken
  */
 export function withTokenRefresh(
   fetch: FetchLike,
-  manager: TokenManager,
+  manager: FetchManagerSource,
   options: FetchTokenRefreshOptions,
 ): TokenRefreshFetch {
   const settings = settingsOf(fetch, manager, options);
@@ -138,7 +149,7 @@ async function fetchWithToken(
 ): Promise<Response> {
   const plain: RequestInit = init === undefined ? {} : withoutSwitch(init);
   const request = isRequest(input) ? input : undefined;
-  if (init?.tokenRefresh === false) return untouched(s, input, init, plain);
+  if (init?.tokenRelay === false) return untouched(s, input, init, plain);
   const target = targetOf(request === undefined ? (input as string | URL) : request.url);
   if (target === undefined || !s.isAllowed(target)) return untouched(s, input, init, plain);
   // A URL object of our own, made only when a `skip` rule or a redirect needs one.
@@ -151,11 +162,22 @@ async function fetchWithToken(
     url = new URL(target);
     if (s.skip({ url, method, headers: new Headers(headers) })) return untouched(s, input, init, plain);
   }
+  let manager: TokenManager;
+  if (typeof s.manager === 'function') {
+    url ??= new URL(target);
+    manager = managerFor(s.manager, { url, method, headers: new Headers(headers) });
+  } else manager = s.manager;
 
   const signal = plain.signal === undefined ? request?.signal : (plain.signal ?? undefined);
   signal?.throwIfAborted();
   const redirect = plain.redirect ?? request?.redirect ?? 'follow';
   const follow = s.followRedirects && redirect === 'follow';
+  // The wrapped fetch would forward a custom header to wherever a redirect leads: refused before anything is sent.
+  if (!follow && redirect === 'follow' && s.headerFollowsRedirects) {
+    throw new ConfigurationError(
+      "With `redirects: 'fetch'`, fetch forwards a custom `headerName` on a redirect to another origin: give these requests `redirect: 'manual'` or `redirect: 'error'`",
+    );
+  }
   // init.body wins over a Request's body, as in fetch; a Request's body is replayed through `Request.clone()`.
   const replay: BodyReplay | undefined =
     plain.body === undefined || plain.body === null ? undefined : bodyReplay(plain.body, s.replayBufferBytes);
@@ -172,6 +194,7 @@ async function fetchWithToken(
         if (replay !== undefined) return replay.again();
         return request?.body ? request.clone().arrayBuffer() : undefined;
       },
+      opaqueHint: "pass `redirects: 'fetch'`",
     };
   };
 
@@ -181,7 +204,12 @@ async function fetchWithToken(
     tokenHeaders.set(s.headerName, headerValue);
     const sendInit: RequestInit = { ...plain, headers: tokenHeaders, redirect: follow ? 'manual' : redirect };
     if (replay !== undefined) sendInit.body = first ? replay.first() : await replay.again();
-    const response = await s.fetch(request === undefined ? input : request.clone(), sendInit);
+    let response: Response;
+    try {
+      response = await s.fetch(request === undefined ? input : request.clone(), sendInit);
+    } catch (error) {
+      throw redactError(error, [token.token]);
+    }
     if (!follow) {
       return { response, carriedToken: !response.redirected || s.isAllowed(response.url) };
     }
@@ -197,7 +225,7 @@ async function fetchWithToken(
 
   let token: AccessToken;
   try {
-    token = await s.manager.getAccessToken({ signal });
+    token = await manager.getAccessToken({ signal });
   } catch (error) {
     throw abortedOr(signal, error);
   }
@@ -208,7 +236,7 @@ async function fetchWithToken(
   discard(response);
   let fresh: AccessToken;
   try {
-    fresh = await s.manager.refresh({ failedToken: token.token, signal });
+    fresh = await manager.refresh({ failedToken: token.token, signal });
   } catch (error) {
     throw abortedOr(signal, error);
   }

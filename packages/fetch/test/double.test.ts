@@ -78,12 +78,12 @@ describe('what the wrapped fetch receives', () => {
     expect(refreshes).toBe(0);
   });
 
-  it('never the `tokenRefresh` switch, whether it is on or off', async () => {
+  it('never the `tokenRelay` switch, whether it is given or not', async () => {
     const { fetch, calls } = recordingFetch('Bearer at-1');
     const api = wrap(fetch);
-    await api(`${API}/a`, { tokenRefresh: true });
-    await api(`${API}/b`, { tokenRefresh: false });
-    expect(calls.map((c) => c.init !== undefined && 'tokenRefresh' in c.init)).toEqual([false, false]);
+    await api(`${API}/a`, { tokenRelay: undefined });
+    await api(`${API}/b`, { tokenRelay: false });
+    expect(calls.map((c) => c.init !== undefined && 'tokenRelay' in c.init)).toEqual([false, false]);
     expect(calls.map((c) => c.authorization)).toEqual(['Bearer at-1', null]);
   });
 

@@ -33,7 +33,7 @@ describe('the token', () => {
     expect(oauth.counters.requestsSeenBy(oauth.otherOrigin)).toHaveLength(1);
   });
 
-  it('is left off with `tokenRefresh: false` and with `skip`, and then a 401 is not refreshed', async () => {
+  it('is left off with `tokenRelay: false` and with `skip`, and then a 401 is not refreshed', async () => {
     const seen: string[] = [];
     const api = wrap({
       skip: ({ url, method }) => {
@@ -41,7 +41,7 @@ describe('the token', () => {
         return url.pathname.startsWith('/public');
       },
     });
-    expect((await api(oauth.apiUrl('/me'), { tokenRefresh: false })).status).toBe(401);
+    expect((await api(oauth.apiUrl('/me'), { tokenRelay: false })).status).toBe(401);
     expect((await api(oauth.apiUrl('/public/x'), { method: 'post', body: 'x' })).status).toBe(401);
     expect(seen).toEqual(['POST /public/x']);
     expect(oauth.counters.tokenCalls).toBe(0);

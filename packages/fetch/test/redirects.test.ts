@@ -158,4 +158,17 @@ describe('redirect limits', () => {
     expect(String((error as Error).message)).toContain("redirects: 'fetch'");
     expect(oauth.counters.requestsSeenBy(oauth.otherOrigin)).toHaveLength(0);
   });
+
+  it("redirects: 'fetch' with a custom headerName: a followed request is refused before anything is sent", async () => {
+    const api = wrap(fetch, { redirects: 'fetch', headerName: 'X-Api-Token' });
+    const error = await rejectionOf(api(oauth.apiUrl('/redirect/302/x')));
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(String((error as Error).message)).toContain("redirect: 'manual'");
+    expect(oauth.counters.requestLog).toHaveLength(0);
+    // Not followed by fetch: sent (the emulated API wants a Bearer Authorization, so it answers 401).
+    const manual = await api(oauth.apiUrl('/redirect/302/x'), { redirect: 'manual' });
+    expect(manual.status).toBe(401);
+    expect(oauth.counters.requestsSeenBy(oauth.apiOrigin).length).toBeGreaterThan(0);
+    expect(oauth.counters.requestsSeenBy(oauth.otherOrigin)).toHaveLength(0);
+  });
 });

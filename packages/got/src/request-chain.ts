@@ -7,22 +7,20 @@
  * inspected or serialized (the handle prints as `ChainHandle {}`). A private field rather than a WeakMap keyed by
  * the handle: a WeakMap entry per request cost about a microsecond and extra garbage-collector work.
  */
-import type { AccessToken, OriginPolicy } from '@tokenrelay/core';
-
-export interface SentToken {
-  /** The header value as sent, e.g. `Bearer abc`. */
-  readonly value: string;
-  /** The raw access token, for `manager.refresh({ failedToken })`. */
-  readonly token: string;
-}
+import type { AccessToken, TokenManager } from '@tokenrelay/core';
+import type { SentToken } from '@tokenrelay/core/adapter-kit';
 
 export interface RequestChain {
-  /** The request's `prefixUrl` when the chain started (got may clear it later, e.g. got 14 on a replay). */
-  readonly prefixUrl: string | undefined;
-  /** The origins this chain may send the token to; built at its first `beforeRequest`. */
-  policy: OriginPolicy | undefined;
-  /** What the latest attempt carried; `undefined` when it went out without our token. */
+  /** When the call began: its `timeout.request` bounds the waits for a token too. */
+  readonly startedAt: number;
+  /** The manager of this call (a resolver may pick one per call); set at its first `beforeRequest`. */
+  manager: TokenManager | undefined;
+  /** What the latest attempt carried (the kit's replay-once mark); `undefined` when it went out without ours. */
   sent: SentToken | undefined;
+  /** The header value the latest attempt carried, to tell ours from a header the caller set. */
+  sentValue: string | undefined;
+  /** Every token this chain sent: what its errors must never show. */
+  readonly tokens: string[];
   /** Set once the chain has been replayed after a refresh: it never is again. */
   replayed: boolean;
   /** The token `manager.refresh()` returned, for the replay's `beforeRequest`. */
@@ -48,7 +46,7 @@ export interface ChainRegistry {
   /** The chain the options belong to, if a hook of this registry has seen it. */
   get(options: { readonly context: object }): RequestChain | undefined;
   /** Starts a new chain on these options (overwrites a handle inherited from other options). */
-  start(options: { readonly context: object }, prefixUrl: string | undefined): RequestChain;
+  start(options: { readonly context: object }): RequestChain;
 }
 
 /** One registry per `tokenRefresh()` call (its own symbol), so two managers on one client never share state. */
@@ -56,11 +54,13 @@ export function createChainRegistry(): ChainRegistry {
   const key = Symbol('tokenrelay.got.chain');
   return {
     get: (options) => ChainHandle.chainOf((options.context as Context)[key]),
-    start(options, prefixUrl) {
+    start(options) {
       const chain: RequestChain = {
-        prefixUrl,
-        policy: undefined,
+        startedAt: Date.now(),
+        manager: undefined,
         sent: undefined,
+        sentValue: undefined,
+        tokens: [],
         replayed: false,
         replayWith: undefined,
       };
@@ -68,19 +68,4 @@ export function createChainRegistry(): ChainRegistry {
       return chain;
     },
   };
-}
-
-/**
- * Bodies that an upload consumes, so got cannot send them again: Node streams, Web `ReadableStream`s and iterator
- * objects (generators). A `FormData` is one of them too: got serializes it into a stream or generator before any
- * hook runs. Strings, buffers, typed arrays, `json` and `form` are sent again as they are.
- */
-export function isNonReplayableBody(body: unknown): boolean {
-  if (typeof body !== 'object' || body === null) return false;
-  const candidate = body as { pipe?: unknown; next?: unknown; getReader?: unknown };
-  return (
-    typeof candidate.pipe === 'function' ||
-    typeof candidate.next === 'function' ||
-    typeof candidate.getReader === 'function'
-  );
 }

@@ -1,30 +1,33 @@
 /**
  * `tokenRefresh(manager)`: got hooks that put the manager's token on requests to allowed origins, and on a 401
  * refresh once and replay once with got's own `retryWithMergedOptions`. Every decision (freshness, whether a 401
- * is stale, what an error means, which origins, which responses) is the core's; this file only translates.
+ * is stale, what an error means, which origins, which responses, which headers a redirect drops) is the core's;
+ * this file only translates.
  */
+import type { AccessToken } from '@tokenrelay/core';
+import { ConfigurationError, NotReplayableError } from '@tokenrelay/core';
 import {
-  type AccessToken,
   adapterSettings,
   type CommonAdapterOptions,
-  NotReplayableError,
+  deleteHeaders,
+  headersToDrop,
+  isConsumedByFirstSend,
+  type ManagerSource,
+  managerFor,
   type OriginPolicy,
-  type TokenManager,
-} from '@tokenrelay/core';
+  SentToken,
+} from '@tokenrelay/core/adapter-kit';
 import type {
   AfterResponseHook,
   BeforeRedirectHook,
   BeforeRequestHook,
   ExtendOptions,
   HandlerFunction,
+  InitHook,
 } from 'got';
-import { hideOptionsBeforeError, hidingOptionsOnRejection } from './redact-errors.ts';
-import {
-  createChainRegistry,
-  isNonReplayableBody,
-  type RequestChain,
-  type SentToken,
-} from './request-chain.ts';
+import { redactBeforeError, redactingOnRejection } from './redact-errors.ts';
+import { createChainRegistry, type RequestChain } from './request-chain.ts';
+import { GotWaitTimeoutError, waitBound } from './wait-bound.ts';
 
 /**
  * What `tokenRefresh()` returns: handlers and hooks for `got.extend()`. Narrower than got's `ExtendOptions`, so
@@ -35,6 +38,15 @@ export type GotTokenRefreshExtension = Required<Pick<ExtendOptions, 'handlers' |
 /** Options of `tokenRefresh()`. */
 export interface GotTokenRefreshOptions extends CommonAdapterOptions {}
 
+/** got's options as the hooks see them: what a manager resolver is called with. */
+export type GotRequestOptions = Parameters<BeforeRequestHook>[0];
+
+/**
+ * The manager of each request: one `TokenManager`, or a resolver called with the request's options, e.g.
+ * `(options) => pool.get(String(options.context.userId))`.
+ */
+export type GotManagerSource = ManagerSource<GotRequestOptions>;
+
 /**
  * The per-request switch, read from got's `context` option: `context: { tokenRelay: false }` sends that request
  * (its redirects and retries included) without a token and never refreshes for it.
@@ -43,20 +55,18 @@ export interface TokenRelayContext {
   readonly tokenRelay?: false | undefined;
 }
 
-type HookOptions = Parameters<BeforeRequestHook>[0];
-
 const optedOut = (options: { readonly context: object }): boolean =>
   (options.context as TokenRelayContext).tokenRelay === false;
 
 /** got's `prefixUrl` ('' when unset) as a string, or `undefined`. */
-const prefixOf = (options: { readonly prefixUrl: string | URL }): string | undefined =>
+const prefixOf = (options: { readonly prefixUrl?: string | URL | undefined }): string | undefined =>
   options.prefixUrl ? String(options.prefixUrl) : undefined;
 
 /**
  * The request's URL as an absolute `href`, or `undefined`. A string, not the `URL`: the origin policy remembers its
  * answer per `scheme://authority` prefix of a string, while a `URL` object would be parsed again on every call.
  */
-const hrefOf = (options: HookOptions): string | undefined => {
+const hrefOf = (options: GotRequestOptions): string | undefined => {
   const { url } = options;
   if (url === undefined) return undefined;
   if (url instanceof URL) return url.href;
@@ -72,78 +82,124 @@ const hrefOf = (options: HookOptions): string | undefined => {
  *
  *     const api = got.extend({ prefixUrl: 'https://api.example.com/v1' }, tokenRefresh(manager));
  *
- * `origins` defaults to the origin of the request's `prefixUrl`; a request without a `prefixUrl` and no
- * `origins` option fails with a `ConfigurationError` (as `error.cause`), so a token never goes everywhere by
- * default. With `origins` given, it is checked here, at once.
+ * The origins that get the token are fixed when these options are merged into a client (`got.extend()`): the
+ * `origins` option, else the origin of that client's `prefixUrl` at that moment. A `prefixUrl` given later (per
+ * request, or by a further `.extend()`) never sends the token elsewhere. No `origins` and no `prefixUrl`: a
+ * `ConfigurationError` from `got.extend()`.
+ *
+ * `manager` is one `TokenManager`, or a resolver that picks the manager of each request from its options.
  */
 export function tokenRefresh(
-  manager: TokenManager,
+  manager: GotManagerSource,
   options: GotTokenRefreshOptions = {},
 ): GotTokenRefreshExtension {
   const settings = adapterSettings(options);
-  const { shouldRefresh } = settings;
+  const { shouldRefresh, headerName } = settings;
   // got keeps header names lower-cased.
-  const header = settings.headerName.toLowerCase();
+  const header = headerName.toLowerCase();
   const chains = createChainRegistry();
+  let attached: { readonly base: string | undefined; readonly policy: OriginPolicy } | undefined;
+
+  // got runs init hooks for every options object merged into a client or a request, with the client as it is at
+  // that moment. The one that holds this very hook is the moment these options are attached: the base URL then is
+  // the one that counts.
+  const init: InitHook = (raw, self) => {
+    const own = raw as { hooks?: { init?: unknown[] }; prefixUrl?: string | URL | undefined };
+    if (!own.hooks?.init?.includes(init)) return;
+    // A prefixUrl in the same options object (`{ ...tokenRefresh(manager), prefixUrl }`) is merged after this runs.
+    const base = prefixOf(own) ?? prefixOf(self);
+    if (attached === undefined) {
+      attached = { base, policy: settings.policyFor(base) };
+    } else if (options.origins === undefined && attached.base !== base) {
+      throw new ConfigurationError(
+        'These tokenRefresh() options are already attached to a client with another prefixUrl: call tokenRefresh() once per client',
+      );
+    }
+  };
+
+  const policy = (): OriginPolicy => {
+    attached ??= { base: undefined, policy: settings.policyFor(undefined) };
+    return attached.policy;
+  };
+
+  const tokensOf = (error: unknown): readonly string[] => {
+    const errorOptions = (error as { options?: { context?: object } } | null)?.options;
+    const context = errorOptions?.context;
+    return context === undefined ? [] : (chains.get({ context })?.tokens ?? []);
+  };
 
   // Once per got() call, before got builds the request: a new chain, even if these options were made from an
-  // earlier request's (got.paginate does that; got 14 has cleared their prefixUrl after a replay, so the earlier
-  // chain's is kept). Promise rejections leave with `options` hidden.
+  // earlier request's (got.paginate does that). Promise rejections leave redacted.
   const handler: HandlerFunction = (requestOptions, next) => {
-    if (requestOptions !== undefined && !optedOut(requestOptions)) {
-      const prefixUrl = prefixOf(requestOptions) ?? chains.get(requestOptions)?.prefixUrl;
-      chains.start(requestOptions, prefixUrl);
-    }
+    const chain =
+      requestOptions !== undefined && !optedOut(requestOptions) ? chains.start(requestOptions) : undefined;
     const result = next(requestOptions);
-    return hidingOptionsOnRejection(result, requestOptions?.isStream === true) as typeof result;
+    const tokens = chain === undefined ? tokensOf : () => chain.tokens;
+    return redactingOnRejection(result, requestOptions?.isStream === true, tokens) as typeof result;
   };
 
   /** The chain of these options; a request that did not pass through our handler gets one here. */
-  const chainOf = (requestOptions: HookOptions): RequestChain =>
-    chains.get(requestOptions) ?? chains.start(requestOptions, prefixOf(requestOptions));
-
-  /** `origins`, or the chain's prefixUrl origin; a `ConfigurationError` (thrown in the hook) with neither. */
-  const policyOf = (chain: RequestChain): OriginPolicy => {
-    chain.policy ??= settings.policyFor(chain.prefixUrl);
-    return chain.policy;
-  };
+  const chainOf = (requestOptions: GotRequestOptions): RequestChain =>
+    chains.get(requestOptions) ?? chains.start(requestOptions);
 
   /** Removes the header only when it is the one we put there: a header the caller set is theirs. */
-  const stripOurHeader = (requestOptions: HookOptions, chain: RequestChain): void => {
-    if (chain.sent !== undefined && requestOptions.headers[header] === chain.sent.value) {
+  const stripOurHeader = (requestOptions: GotRequestOptions, chain: RequestChain): void => {
+    if (chain.sentValue !== undefined && requestOptions.headers[header] === chain.sentValue) {
       delete requestOptions.headers[header];
     }
     chain.sent = undefined;
+    chain.sentValue = undefined;
+  };
+
+  /** A wait for the manager, bounded by the request's signal and what is left of its `timeout.request`. */
+  const bounded = async <T>(
+    requestOptions: Pick<GotRequestOptions, 'signal' | 'timeout'>,
+    chain: RequestChain,
+    work: (signal: AbortSignal | undefined) => Promise<T>,
+  ): Promise<T> => {
+    const bound = waitBound(requestOptions.signal, requestOptions.timeout.request, chain.startedAt);
+    try {
+      return await work(bound.signal);
+    } catch (error) {
+      if (bound.timedOut()) throw new GotWaitTimeoutError(requestOptions.timeout.request, error);
+      throw error;
+    } finally {
+      bound.dispose();
+    }
   };
 
   const beforeRequest: BeforeRequestHook = async (requestOptions) => {
     if (optedOut(requestOptions)) return;
     const chain = chainOf(requestOptions);
     const url = hrefOf(requestOptions);
-    if (url === undefined || !policyOf(chain)(url)) {
+    if (url === undefined || !policy()(url)) {
       stripOurHeader(requestOptions, chain);
       return;
     }
+    chain.manager ??= managerFor(manager, requestOptions);
+    const requestManager = chain.manager;
     let token: AccessToken;
     if (chain.replayWith !== undefined) {
       token = chain.replayWith;
       chain.replayWith = undefined;
     } else {
-      token = await manager.getAccessToken({ signal: requestOptions.signal });
+      token = await bounded(requestOptions, chain, (signal) => requestManager.getAccessToken({ signal }));
     }
     const value = settings.headerValue(token);
     requestOptions.headers[header] = value;
-    chain.sent = { value, token: token.token };
+    chain.sent = new SentToken(token.token, chain.replayed);
+    chain.sentValue = value;
+    chain.tokens.push(token.token);
   };
 
-  const beforeRedirect: BeforeRedirectHook = (nextOptions) => {
+  const beforeRedirect: BeforeRedirectHook = (nextOptions, response) => {
     if (optedOut(nextOptions)) return;
     const chain = chains.get(nextOptions);
-    if (chain === undefined) return;
+    if (chain?.sent === undefined) return;
     const url = hrefOf(nextOptions);
-    // got strips `authorization` on cross-origin redirects; this also covers a custom header name and origins
-    // that are not in the policy although got thinks them the same site.
-    if (url === undefined || !policyOf(chain)(url)) stripOurHeader(nextOptions, chain);
+    const drop = url === undefined ? [header] : headersToDrop(response.url, url, policy(), headerName);
+    if (drop.includes(header)) stripOurHeader(nextOptions, chain);
+    deleteHeaders(nextOptions.headers, drop);
   };
 
   // Synchronous until a response calls for a refresh: the usual response costs no promise of ours.
@@ -152,7 +208,7 @@ export function tokenRefresh(
     if (optedOut(requestOptions)) return response;
     const chain = chains.get(requestOptions);
     const sent = chain?.sent;
-    if (chain === undefined || sent === undefined || chain.replayed) return response;
+    if (chain === undefined || sent === undefined || !sent.mayReplay || chain.replayed) return response;
     const wwwAuthenticate = response.headers['www-authenticate'];
     if (!shouldRefresh({ status: response.statusCode, wwwAuthenticate })) return response;
     // Marked before anything can fail: whatever happens next, this chain is never replayed a second time.
@@ -166,8 +222,11 @@ export function tokenRefresh(
     requestOptions: Parameters<AfterResponseHook>[0]['request']['options'],
     retryWithMergedOptions: Parameters<AfterResponseHook>[1],
   ): Promise<Awaited<ReturnType<AfterResponseHook>>> => {
-    const token = await manager.refresh({ failedToken: sent.token, signal: requestOptions.signal });
-    if (isNonReplayableBody(requestOptions.body)) {
+    const requestManager = chain.manager ?? managerFor(manager, requestOptions as GotRequestOptions);
+    const token = await bounded(requestOptions, chain, (signal) =>
+      requestManager.refresh({ failedToken: sent.token, signal }),
+    );
+    if (isConsumedByFirstSend(requestOptions.body)) {
       throw new NotReplayableError(
         'the request body was a stream or iterator that the first attempt consumed',
       );
@@ -184,10 +243,11 @@ export function tokenRefresh(
   return {
     handlers: [handler],
     hooks: {
+      init: [init],
       beforeRequest: [beforeRequest],
       beforeRedirect: [beforeRedirect],
       afterResponse: [afterResponse],
-      beforeError: [hideOptionsBeforeError],
+      beforeError: [redactBeforeError(tokensOf)],
     },
   };
 }

@@ -42,11 +42,22 @@ describe.each(gotVersions)('$name', ({ got, RequestError, HTTPError }) => {
     expect(authorizationsSeen(emu.otherOrigin)).toEqual([undefined]);
   });
 
-  it('refuses a request with neither `origins` nor a prefixUrl: ConfigurationError as the cause', async () => {
-    const bare = got.extend(tokenRefresh(fx.manager()));
-    const error = await bare.get(emu.apiUrl('/a')).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RequestError);
-    expect(isTokenRelayError((error as RequestError).cause, 'CONFIGURATION')).toBe(true);
+  it('fixes the origin from a prefixUrl given in the same options object', async () => {
+    const api = got.extend({ ...tokenRefresh(fx.manager()), prefixUrl: emu.apiOrigin });
+    await api.get('same-object').json();
+    await api.get(emu.otherUrl('/b')).json();
+    expect(authorizationsSeen(emu.apiOrigin)).toEqual([expect.stringMatching(/^Bearer /)]);
+    expect(authorizationsSeen(emu.otherOrigin)).toEqual([undefined]);
+  });
+
+  it('refuses a client with neither `origins` nor a prefixUrl: got.extend() throws a ConfigurationError', () => {
+    let thrown: unknown;
+    try {
+      got.extend(tokenRefresh(fx.manager()));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isTokenRelayError(thrown, 'CONFIGURATION')).toBe(true);
     expect(emu.counters.apiRequests).toBe(0);
   });
 

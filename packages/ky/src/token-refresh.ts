@@ -4,13 +4,19 @@
  * (freshness, whether a 401 is stale, what an error means, which origins, which responses) is the core's; this
  * file only translates.
  */
+import type { AccessToken, TokenManager } from '@tokenrelay/core';
+import { ConfigurationError, NotReplayableError } from '@tokenrelay/core';
 import {
-  type AccessToken,
   adapterSettings,
-  ConfigurationError,
-  NotReplayableError,
-  type TokenManager,
-} from '@tokenrelay/core';
+  CREDENTIAL_HEADERS,
+  type FetchLike,
+  followRedirects,
+  isRedirect,
+  isRequest,
+  managerFor,
+  type OriginPolicy,
+  redactError,
+} from '@tokenrelay/core/adapter-kit';
 import ky, {
   type AfterResponseHook,
   type BeforeErrorHook,
@@ -19,43 +25,139 @@ import ky, {
   type Hooks,
   type InitHook,
   isHTTPError,
+  type NormalizedOptions,
+  type Options,
+  TimeoutError,
 } from 'ky';
-import { basePolicies, type KyTokenRefreshOptions, optedOut } from './options.ts';
-import { hideCredentialedRequest } from './redact-errors.ts';
+import {
+  clientBaseUrl,
+  type KyManagerSource,
+  type KyRequestInfo,
+  type KyTokenRefreshOptions,
+  optedOut,
+} from './options.ts';
 import { createRequestStates, type RequestState } from './request-state.ts';
 import { callerRetryLimit, withReplayRoom } from './retry-budget.ts';
+
+/** ky's documented default for `timeout`. */
+const KY_DEFAULT_TIMEOUT_MS = 10_000;
 
 /** The `code` of the `ForceRetryError` that `beforeRetry` hooks see for our replay. */
 export const REPLAY_RETRY_CODE = 'TOKEN_REFRESHED';
 
-const customHeaderRedirectError = (): ConfigurationError =>
+const otherKyError = (): ConfigurationError =>
   new ConfigurationError(
-    "fetch forwards a custom `headerName` when it follows a redirect to another origin: give these requests `redirect: 'manual'` or `redirect: 'error'`",
+    'The replay after a refresh was ignored: the ky running this request is another copy than the one @tokenrelay/ky imports (two ky installs, or a bundler alias). Make both resolve to one ky.',
   );
 
-/** What `tokenRefresh()` returns: options for `ky.extend()` or `ky.create()`. */
+/** What `tokenRefresh()` returns: hooks for one client, for `ky.extend()`. */
 export interface KyTokenRefreshHooks {
   readonly hooks: Required<Hooks>;
 }
+
+/**
+ * What `tokenRefresh()` returns: pass it to `.extend()`, which calls it with the client's options, so that the
+ * origins are fixed from the client's base URL at that moment.
+ */
+export type KyTokenRefreshExtension = (parent: Options) => KyTokenRefreshHooks;
 
 /**
  * Options for `ky.extend()`:
  *
  *     const api = ky.create({ baseUrl: 'https://api.example.com/v1/' }).extend(tokenRefresh(manager));
  *
- * With `origins` given, it is checked here, at once; without it, each request derives its origin from its
- * `prefix`/`baseUrl` (see `KyTokenRefreshOptions`).
+ * The origins that get the token are fixed by that `.extend()`: `origins`, else the origin of the client's
+ * `prefix`/`baseUrl` (see `KyTokenRefreshOptions`). `manager` is one `TokenManager`, or a resolver that picks the
+ * manager of each request.
  */
 export function tokenRefresh(
-  manager: TokenManager,
+  manager: KyManagerSource,
   options: KyTokenRefreshOptions = {},
-): KyTokenRefreshHooks {
+): KyTokenRefreshExtension {
   const settings = adapterSettings(options);
+  return (parent) => ({ hooks: clientHooks(manager, settings, settings.policyFor(clientBaseUrl(parent))) });
+}
+
+function clientHooks(
+  manager: KyManagerSource,
+  settings: ReturnType<typeof adapterSettings>,
+  policy: OriginPolicy,
+): Required<Hooks> {
   const { shouldRefresh, headerName: header, headerValue } = settings;
-  // fetch drops Authorization on a redirect to another origin (WHATWG Fetch), but forwards any other header.
-  const headerFollowsRedirects = header.toLowerCase() !== 'authorization';
+  // fetch drops Authorization on a redirect to another origin (WHATWG Fetch), but forwards any other header: with
+  // a custom header, the requests that carry it follow their redirects here, by the kit's rule.
+  const headerFollowsRedirects = !CREDENTIAL_HEADERS.includes(header.toLowerCase());
   const states = createRequestStates();
-  const policyOf = basePolicies((fallback) => settings.policyFor(fallback));
+
+  /** A wait for the manager, bounded by the request's signal and what is left of ky's `timeout`. */
+  const bounded = async <T>(
+    request: Request,
+    state: RequestState,
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> => {
+    const timeout = state.timeoutMs;
+    if (timeout === undefined) return work(request.signal);
+    const left = Math.max(0, timeout - (Date.now() - state.startedAt));
+    const timer = AbortSignal.timeout(left);
+    try {
+      return await work(AbortSignal.any([request.signal, timer]));
+    } catch (error) {
+      if (timer.aborted && !request.signal.aborted) {
+        throw Object.defineProperty(new TimeoutError(request), 'cause', {
+          value: error,
+          configurable: true,
+          writable: true,
+        });
+      }
+      throw error;
+    }
+  };
+
+  const managerOf = (state: RequestState, info: KyRequestInfo): TokenManager => {
+    state.manager ??= managerFor(manager, info);
+    return state.manager;
+  };
+
+  /**
+   * ky's fetch for a call whose token header fetch would forward: a request that carries it and would follow
+   * redirects is sent with `redirect: 'manual'`, and its redirects are followed by the kit (the token header and the
+   * credential headers dropped on a change of origin, the token put back only where the policy allows).
+   */
+  const sendFollowing = async (
+    underlying: FetchLike,
+    state: RequestState,
+    input: RequestInfo | URL,
+    requestInit: RequestInit | undefined,
+  ): Promise<Response> => {
+    const sent = state.sent;
+    if (sent === undefined || !isRequest(input) || input.redirect !== 'follow')
+      return underlying(input, requestInit);
+    const spare = input.body === null ? undefined : input.clone();
+    const response = await underlying(new Request(input, { redirect: 'manual' }), requestInit);
+    if (!isRedirect(response)) return response;
+    const {
+      method: _method,
+      headers: _headers,
+      body: _body,
+      redirect: _redirect,
+      ...carry
+    } = requestInit ?? {};
+    const followed = await followRedirects(
+      response,
+      { url: new URL(input.url), method: input.method, headers: new Headers(input.headers), withBody: true },
+      {
+        fetch: underlying,
+        isAllowed: policy,
+        headerName: header,
+        headerValue: headerValue(sent),
+        carry: { ...carry, signal: input.signal },
+        body: async () => (spare === undefined ? undefined : spare.clone().arrayBuffer()),
+        opaqueHint:
+          "give requests with a custom `headerName` `redirect: 'manual'` or `redirect: 'error'` there",
+      },
+    );
+    return followed.response;
+  };
 
   const init: InitHook = (kyOptions) => {
     if (optedOut(kyOptions.context)) return;
@@ -63,6 +165,12 @@ export function tokenRefresh(
     const context = { ...kyOptions.context };
     kyOptions.context = context;
     const state = states.ensure(context);
+    if (headerFollowsRedirects) {
+      const underlying: FetchLike = kyOptions.fetch ?? globalThis.fetch.bind(globalThis);
+      kyOptions.fetch = (input, requestInit) => sendFollowing(underlying, state, input, requestInit);
+    }
+    // ky's `timeout` (default 10 s) is not in the options its later hooks see.
+    state.timeoutMs = kyOptions.timeout === false ? undefined : (kyOptions.timeout ?? KY_DEFAULT_TIMEOUT_MS);
     const limit = callerRetryLimit(kyOptions.retry);
     if (limit === undefined) return;
     // With retries off, a stream body is not teed just in case: a 401 then says it could not be replayed.
@@ -70,15 +178,19 @@ export function tokenRefresh(
     kyOptions.retry = withReplayRoom(kyOptions.retry, limit, () => state.replays);
   };
 
+  const send = (request: Request, state: RequestState, token: AccessToken): void => {
+    request.headers.set(header, headerValue(token));
+    state.sent = token;
+    state.tokens.push(token.token);
+  };
+
   const beforeRequest: BeforeRequestHook = async ({ request, options: kyOptions }) => {
     if (optedOut(kyOptions.context)) return;
     const state = states.ensure(kyOptions.context);
-    state.policy ??= policyOf(kyOptions);
-    if (!state.policy(request.url)) return;
-    if (headerFollowsRedirects && request.redirect === 'follow') throw customHeaderRedirectError();
-    const token = await manager.getAccessToken({ signal: request.signal });
-    request.headers.set(header, headerValue(token));
-    state.sent = token;
+    if (!policy(request.url)) return;
+    const requestManager = managerOf(state, { request, options: kyOptions });
+    const token = await bounded(request, state, (signal) => requestManager.getAccessToken({ signal }));
+    send(request, state, token);
   };
 
   // ky 2 runs `beforeRequest` once per call; a retry (after a 503, say, and its backoff) gets the current token.
@@ -86,16 +198,17 @@ export function tokenRefresh(
     const state = states.get(kyOptions.context);
     const sent = state?.sent;
     if (state === undefined || sent === undefined) return;
-    if (!state.policy?.(request.url)) {
+    state.replayPending = false;
+    if (!policy(request.url)) {
       // Another hook pointed the retry elsewhere: our token does not go with it.
       if (request.headers.get(header) === headerValue(sent)) request.headers.delete(header);
       state.sent = undefined;
       return;
     }
-    const token = await manager.getAccessToken({ signal: request.signal });
+    const requestManager = managerOf(state, { request, options: kyOptions });
+    const token = await bounded(request, state, (signal) => requestManager.getAccessToken({ signal }));
     if (token.token === sent.token && token.type === sent.type) return;
-    request.headers.set(header, headerValue(token));
-    state.sent = token;
+    send(request, state, token);
   };
 
   // Synchronous until a response calls for a refresh: the usual response costs no promise of ours.
@@ -107,19 +220,33 @@ export function tokenRefresh(
     if (!shouldRefresh({ status: response.status, wwwAuthenticate })) return;
     // Marked before anything can fail: whatever happens next, this call is never refreshed for again.
     state.refreshed = true;
-    return refreshAndReplay(state, sent, request, kyOptions.retry.limit, retryCount);
+    return refreshAndReplay(state, sent, request, kyOptions, retryCount);
+  };
+
+  /**
+   * Runs right after ours: reached with a replay pending only when ky did not recognise our retry marker (it made
+   * no retry of it), which happens when the app's ky is another copy than ours. That must not pass silently.
+   */
+  const afterReplayAsked: AfterResponseHook = ({ options: kyOptions }) => {
+    const state = states.get(kyOptions.context);
+    if (state?.replayPending !== true) return;
+    state.replayPending = false;
+    throw otherKyError();
   };
 
   const refreshAndReplay = async (
     state: RequestState,
     sent: AccessToken,
     request: Request,
-    retryLimit: number,
+    kyOptions: NormalizedOptions,
     retryCount: number,
   ): Promise<ReturnType<typeof ky.retry> | undefined> => {
-    const token = await manager.refresh({ failedToken: sent.token, signal: request.signal });
+    const requestManager = managerOf(state, { request, options: kyOptions });
+    const token = await bounded(request, state, (signal) =>
+      requestManager.refresh({ failedToken: sent.token, signal }),
+    );
     // ky keeps an unsent copy of the request whenever it may retry; without one there is nothing to send again.
-    if (request.bodyUsed || retryCount >= retryLimit) {
+    if (request.bodyUsed || retryCount >= kyOptions.retry.limit) {
       state.notReplayable = new NotReplayableError(
         request.bodyUsed
           ? 'its body was sent once and not kept (a stream body with retry: 0)'
@@ -127,31 +254,30 @@ export function tokenRefresh(
       );
       return;
     }
-    if (!state.policy?.(request.url)) return;
+    if (!policy(request.url)) return;
     // `request` is the one ky retries with (its own unsent copy): the replay carries the new token.
-    request.headers.set(header, headerValue(token));
-    state.sent = token;
+    send(request, state, token);
     state.replays += 1;
+    state.replayPending = true;
     return ky.retry({ delay: 0, code: REPLAY_RETRY_CODE });
   };
 
-  // A 401 that was not replayed reaches the caller as ky's HTTPError, with the reason as its `cause`.
+  // A 401 that was not replayed reaches the caller as ky's HTTPError, with the reason as its `cause`. Every error
+  // of a call that carried the token is made safe to log (its request, response and `data` hidden from loggers).
   const beforeError: BeforeErrorHook = ({ error, options: kyOptions }) => {
-    hideCredentialedRequest(error, header);
-    const reason = states.get(kyOptions.context)?.notReplayable;
+    const state = states.get(kyOptions.context);
+    const reason = state?.notReplayable;
     if (reason !== undefined && isHTTPError(error) && error.cause === undefined) {
       Object.defineProperty(error, 'cause', { value: reason, configurable: true, writable: true });
     }
-    return error;
+    return state === undefined || state.tokens.length === 0 ? error : redactError(error, state.tokens);
   };
 
   return {
-    hooks: {
-      init: [init],
-      beforeRequest: [beforeRequest],
-      beforeRetry: [beforeRetry],
-      afterResponse: [afterResponse],
-      beforeError: [beforeError],
-    },
+    init: [init],
+    beforeRequest: [beforeRequest],
+    beforeRetry: [beforeRetry],
+    afterResponse: [afterResponse, afterReplayAsked],
+    beforeError: [beforeError],
   };
 }

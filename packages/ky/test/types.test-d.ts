@@ -6,12 +6,17 @@ import { expectTypeOf } from 'vitest';
 
 declare const manager: TokenManager;
 
-expectTypeOf(tokenRefresh(manager)).toExtend<Options>();
+expectTypeOf(tokenRefresh(manager)).toExtend<(parent: Options) => Options>();
 expectTypeOf(
   ky.create({ baseUrl: 'https://api.example.test' }).extend(tokenRefresh(manager)),
 ).toEqualTypeOf<KyInstance>();
 expectTypeOf(
-  ky.create({ prefix: 'https://api.example.test', ...tokenRefresh(manager) }),
+  ky.create({ prefix: 'https://api.example.test' }).extend(
+    tokenRefresh(({ options }) => {
+      expectTypeOf(options.context).toEqualTypeOf<Record<string, unknown>>();
+      return manager;
+    }),
+  ),
 ).toEqualTypeOf<KyInstance>();
 
 tokenRefresh(manager, { origins: ['https://api.example.test', new URL('https://cdn.example.test')] });

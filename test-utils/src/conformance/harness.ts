@@ -17,13 +17,14 @@ import {
   type TokenSet,
   type TokenStore,
 } from '@tokenrelay/core';
+import type { RequestHandler } from 'msw';
 import { it } from 'vitest';
 import { realDelay } from '../emulation-state.ts';
 import type { FakeClock } from '../fake-clock.ts';
 import type { MswServer } from '../msw-server.ts';
 import { createOAuthServer, type OAuthServer } from '../oauth-server.ts';
 import type { OAuthServerOptions } from '../oauth-types.ts';
-import type { ConformanceAdapter, ConformanceClient, ScenarioName } from './types.ts';
+import type { ConformanceAdapter, ConformanceClient, ConformanceContext, ScenarioName } from './types.ts';
 
 /**
  * The tokens the manager starts with:
@@ -59,6 +60,14 @@ export interface Rig {
   readonly reauthEvents: () => number;
   /** Manager-clock time of each token-endpoint call. */
   readonly tokenCallTimes: readonly number[];
+  /** Adds msw handlers in front of the emulation's for this test. */
+  use(...handlers: RequestHandler[]): void;
+  /** Another client of the adapter on this rig's emulation, with more context (a header name, a resolver). */
+  clientWith(
+    extra: Partial<Pick<ConformanceContext, 'manager' | 'headerName' | 'managerOf'>>,
+  ): ConformanceClient;
+  /** A manager for another user: a login grant of its own on the same server, its tokens added to `secrets()`. */
+  newUser(): TokenManager;
 }
 
 export interface SuiteContext {
@@ -148,11 +157,29 @@ export function createSuiteContext(
       manager.on('reauth-required', () => {
         reauth += 1;
       });
-      const client = adapter.makeClient({ manager, apiOrigin: emu.apiOrigin, otherOrigin: emu.otherOrigin });
+      const base = { manager, apiOrigin: emu.apiOrigin, otherOrigin: emu.otherOrigin };
+      const client = adapter.makeClient(base);
       cleanups.push(async () => {
         await client.dispose?.();
         manager.dispose();
       });
+      const clientWith = (
+        extra: Partial<Pick<ConformanceContext, 'manager' | 'headerName' | 'managerOf'>>,
+      ): ConformanceClient => {
+        const more = adapter.makeClient({ ...base, ...extra });
+        cleanups.push(async () => {
+          await more.dispose?.();
+        });
+        return more;
+      };
+      const newUser = (): TokenManager => {
+        const login = emu.tokenSet(clock);
+        remember(login);
+        const other = createTokenManager({ store: memoryStore(login), refresh, clock, random: () => 0.5 });
+        other.on('tokens', remember);
+        cleanups.push(() => other.dispose());
+        return other;
+      };
       return {
         emu,
         manager,
@@ -163,6 +190,9 @@ export function createSuiteContext(
         secrets: () => [...secrets],
         reauthEvents: () => reauth,
         tokenCallTimes,
+        use: (...handlers) => msw().server.use(...handlers),
+        clientWith,
+        newUser,
       };
     },
     scenario(name, title, body, timeoutMs) {

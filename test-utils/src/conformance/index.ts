@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe } from 'vitest';
 import { type MswServer, startMsw } from '../msw-server.ts';
 import { createSuiteContext } from './harness.ts';
+import { kitScenarios } from './scenarios-kit.ts';
 import { redactionScenarios } from './scenarios-redaction.ts';
 import { refreshScenarios } from './scenarios-refresh.ts';
 import { requestScenarios } from './scenarios-requests.ts';
@@ -48,5 +49,6 @@ export function runConformanceSuite(adapter: ConformanceAdapter): void {
     requestScenarios(suite);
     redactionScenarios(suite);
     securityScenarios(suite);
+    kitScenarios(suite);
   });
 }

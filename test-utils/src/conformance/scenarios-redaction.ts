@@ -1,58 +1,17 @@
 /** No token or secret in any error a caller receives, however it is printed. */
-import { inspect } from 'node:util';
 import { isTokenRelayError } from '@tokenrelay/core';
 import { expect } from 'vitest';
 import { eventually, type SuiteContext } from './harness.ts';
+import { type Caught, catcher, leaksOf, rejection } from './renderings.ts';
 
-interface Caught {
-  readonly what: string;
-  readonly error: unknown;
-}
-
-/** The ways a caller prints an error: message, JSON (loggers), `util.inspect` (console) shallow and deep. */
-const renderings = (error: unknown): Record<string, string> => {
-  let json = '';
-  try {
-    json = JSON.stringify(error) ?? '';
-  } catch {
-    // A circular error cannot be serialized at all, so it cannot leak that way.
-  }
-  return {
-    message: error instanceof Error ? error.message : String(error),
-    json,
-    inspect: inspect(error),
-    'inspect(depth 4)': inspect(error, { depth: 4 }),
-    'String()': String(error),
-  };
+const expectNoSecrets = async (caught: readonly Caught[], secrets: readonly string[]): Promise<void> => {
+  expect(await leaksOf(caught, secrets)).toEqual([]);
 };
-
-const expectNoSecrets = (caught: readonly Caught[], secrets: readonly string[]): void => {
-  const leaks: string[] = [];
-  for (const { what, error } of caught) {
-    for (const [how, text] of Object.entries(renderings(error))) {
-      secrets.forEach((secret, index) => {
-        if (text.includes(secret)) leaks.push(`${what}: secret #${index} in ${how}`);
-      });
-    }
-  }
-  expect(leaks).toEqual([]);
-};
-
-const rejection = (request: Promise<unknown>): Promise<unknown> =>
-  request.then(
-    () => {
-      throw new Error('the request succeeded; it should have failed');
-    },
-    (error: unknown) => error,
-  );
 
 export function redactionScenarios(s: SuiteContext): void {
   s.scenario('redaction', "redaction: no token or secret in the client's own errors", async () => {
     const rig = await s.rig({ tokens: 'fresh' });
-    const caught: Caught[] = [];
-    const keep = (what: string, error: unknown): void => {
-      if (error !== undefined) caught.push({ what, error });
-    };
+    const { caught, keep } = catcher();
     // Responses the client throws for: after a replay (new token), and a plain 500 (old token).
     const second401 = await rig.client.request({ url: rig.api('/status/401') });
     expect(second401.status).toBe(401);
@@ -69,7 +28,7 @@ export function redactionScenarios(s: SuiteContext): void {
     controller.abort();
     keep('aborted in flight', await aborted);
     expect(rig.secrets().length).toBeGreaterThanOrEqual(4); // client secret, 2 access + 2 refresh tokens
-    expectNoSecrets(caught, rig.secrets());
+    await expectNoSecrets(caught, rig.secrets());
   });
 
   s.scenario(
@@ -77,11 +36,8 @@ export function redactionScenarios(s: SuiteContext): void {
     'redaction: no token or secret in a 403, a 503, a network error or an abort while waiting',
     async () => {
       const rig = await s.rig({ tokens: 'fresh' });
-      const caught: Caught[] = [];
       // fetch resolves for every status: its responses come with no error.
-      const keep = (what: string, error: unknown): void => {
-        if (error !== undefined) caught.push({ what, error });
-      };
+      const { caught, keep } = catcher();
       const forbidden = await rig.client.request({ url: rig.api('/forbidden') });
       expect(forbidden.status).toBe(403);
       keep('403', forbidden.error);
@@ -102,7 +58,7 @@ export function redactionScenarios(s: SuiteContext): void {
       const sent = rig.emu.counters.requestsSeenBy(rig.emu.apiOrigin);
       expect(sent.length).toBeGreaterThanOrEqual(5);
       for (const record of sent) expect(record.authorization).toMatch(/^Bearer /);
-      expectNoSecrets(caught, rig.secrets());
+      await expectNoSecrets(caught, rig.secrets());
     },
   );
 
@@ -123,7 +79,7 @@ export function redactionScenarios(s: SuiteContext): void {
       const aborted = await waiting;
       open();
       expect(rig.emu.counters.requestsSeenBy(rig.emu.apiOrigin).map((r) => r.status)).toEqual([401]);
-      expectNoSecrets([{ what: 'aborted while waiting', error: aborted }], rig.secrets());
+      await expectNoSecrets([{ what: 'aborted while waiting', error: aborted }], rig.secrets());
     },
   );
 
@@ -137,6 +93,6 @@ export function redactionScenarios(s: SuiteContext): void {
       { what: 'reauth (unwrapped)', error: rig.client.unwrapError(reauth) },
       { what: 'reauth cause', error: (rig.client.unwrapError(reauth) as Error).cause },
     ];
-    expectNoSecrets(caught, rig.secrets());
+    await expectNoSecrets(caught, rig.secrets());
   });
 }

@@ -11,6 +11,12 @@ export interface ConformanceRequest {
   /** The adapter's per-request opt-out: no token, no refresh. */
   readonly optOut?: boolean;
   readonly signal?: AbortSignal;
+  /** Extra request headers (e.g. a `Cookie` of the caller's own). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The client's own per-request timeout: axios `timeout`, got `timeout.request`, ky `timeout`. */
+  readonly timeoutMs?: number;
+  /** With `ConformanceContext.managerOf`: whose request this is (the adapter's resolver picks that manager). */
+  readonly user?: string;
 }
 
 export interface ConformanceResponse {
@@ -31,6 +37,15 @@ export interface ConformanceClient {
   request(req: ConformanceRequest): Promise<ConformanceResponse>;
   /** The tokenrelay error inside whatever the client threw (identity for axios, ky and fetch; `.cause` for got). */
   unwrapError(error: unknown): unknown;
+  /** Whether the error is the client's own timeout error (what it throws when `timeoutMs` runs out). */
+  isTimeoutError(error: unknown): boolean;
+  /**
+   * Every way the client lets a caller point a request at another base URL after the adapter was attached: a
+   * per-request option (axios `baseURL`, got `prefixUrl`, ky `baseUrl` and `prefix`) or a derived client (axios
+   * `defaults.baseURL` set later, got and ky `.extend()`). Each view's `request` takes a path relative to `base`.
+   * Absent when the client has no base URL (fetch).
+   */
+  withBase?(base: string): readonly { readonly what: string; readonly client: ConformanceClient }[];
   dispose?(): void | Promise<void>;
 }
 
@@ -40,6 +55,13 @@ export interface ConformanceContext {
   readonly apiOrigin: string;
   /** An origin that must never see the token. */
   readonly otherOrigin: string;
+  /** A custom header for the token (the adapter's `headerName` option). */
+  readonly headerName?: string;
+  /**
+   * Many users: the adapter is given a resolver (its per-request manager option) that picks
+   * `managerOf(request.user)` from what the request carries; `manager` is then not used.
+   */
+  readonly managerOf?: (user: string) => TokenManager;
 }
 
 export type ScenarioName =
@@ -58,7 +80,13 @@ export type ScenarioName =
   | 'opt-out'
   | 'exact-origins'
   | 'redirects'
-  | 'refresh-token-scope';
+  | 'refresh-token-scope'
+  | 'derived-clients'
+  | 'serializers'
+  | 'unsafe-token'
+  | 'cross-origin-headers'
+  | 'client-timeout'
+  | 'manager-resolver';
 
 export interface ConformanceAdapter {
   /** Shown as the describe block, e.g. `axios@1.7.0`. */

@@ -1,10 +1,16 @@
 /**
- * Redirects of token-carrying requests, followed here rather than by the wrapped fetch (`redirects: 'wrapper'`):
- * the first hop was sent with `redirect: 'manual'`, and every further hop is too. The rules are those of the
- * Fetch standard's HTTP-redirect fetch, plus one: the token goes only to hops whose origin is allowed.
+ * Redirects of token-carrying requests, followed here rather than by the fetch underneath (the fetch wrapper's
+ * `redirects: 'wrapper'`, and ky with a custom header name, which fetch would forward): the first hop was sent with
+ * `redirect: 'manual'`, and every further hop is too. The rules are those of the
+ * Fetch standard's HTTP-redirect fetch, plus one: the token goes only to hops whose origin is allowed. Which
+ * headers a hop to another origin drops is the kit's rule (`headersToDrop`), the same in every adapter.
  */
-import { ConfigurationError, type OriginPolicy } from '@tokenrelay/core';
-import type { FetchLike } from './types.ts';
+import { headersToDrop } from './adapter-kit-headers.ts';
+import type { OriginPolicy } from './adapter-kit-origins.ts';
+import { ConfigurationError } from './errors.ts';
+
+/** A fetch-compatible function: what the hops are sent with. */
+export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
 const MAX_REDIRECTS = 20;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -34,6 +40,8 @@ export interface RedirectContext {
   readonly carry: RequestInit;
   /** A fresh copy of the request body, or `undefined` without one; rejects when there is no copy. */
   readonly body: () => Promise<BodyInit | undefined>;
+  /** What to do when the fetch hides redirect responses (a browser): said in the `ConfigurationError`. */
+  readonly opaqueHint: string;
 }
 
 /** A final response, and whether the request that got it carried the token. */
@@ -67,12 +75,10 @@ function nextHop(hop: Hop, status: number, next: URL, ctx: RedirectContext): Hop
     withBody = false;
     for (const name of BODY_HEADERS) headers.delete(name);
   }
-  if (next.origin !== hop.url.origin) {
-    headers.delete('authorization');
-    headers.delete('proxy-authorization');
-    headers.delete(ctx.headerName);
-    if (ctx.isAllowed(next)) headers.set(ctx.headerName, ctx.headerValue);
-  }
+  const drop = headersToDrop(hop.url, next, ctx.isAllowed, ctx.headerName);
+  for (const name of drop) headers.delete(name);
+  // The token goes on to every hop the policy allows (the new token, when a redirect follows a replay).
+  if (drop.length > 0 && ctx.isAllowed(next)) headers.set(ctx.headerName, ctx.headerValue);
   return { url: next, method, headers, withBody };
 }
 
@@ -92,7 +98,7 @@ export async function followRedirects(response: Response, start: Hop, ctx: Redir
     if (current.type === 'opaqueredirect') {
       discard(current);
       throw new ConfigurationError(
-        "The wrapped fetch hides redirect responses (as browsers do): pass `redirects: 'fetch'`",
+        `The fetch underneath hides redirect responses (as browsers do): ${ctx.opaqueHint}`,
       );
     }
     const location = locationOf(current);

@@ -3,7 +3,7 @@
  * `followRedirects` acts on (a redirect with a Location, or an opaque redirect), and no to the rest.
  */
 import { describe, expect, it } from 'vitest';
-import { isRedirect } from './redirect.ts';
+import { isRedirect } from './adapter-kit-redirects.ts';
 
 const answer = (status: number, headers: Record<string, string> = {}): Response =>
   new Response(null, { status, headers });

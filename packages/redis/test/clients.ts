@@ -109,3 +109,12 @@ export const allClients: readonly ClientKind[] = [
   ioredis6Resp3,
   ioredis5Resp2,
 ];
+
+/** Sends a raw command with either client (for tests that look at or change what Redis holds). */
+export const rawCommand = (client: RedisClientLike, args: readonly string[]): Promise<unknown> => {
+  if ('call' in client) {
+    const [command = '', ...rest] = args;
+    return client.call(command, ...rest);
+  }
+  return client.sendCommand(args);
+};

@@ -7,7 +7,7 @@ import { LockError, StoreConflictError, type TokenSet } from '@tokenrelay/core';
 import { createRedisStores, type RedisStores, redisStore } from '@tokenrelay/redis';
 import { type RedisServer, startRedis } from '@tokenrelay/test-utils/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { allClients, type ConnectedClient } from './clients.ts';
+import { allClients, type ConnectedClient, rawCommand } from './clients.ts';
 
 let server: RedisServer;
 beforeAll(async () => {
@@ -93,17 +93,10 @@ describe.each(allClients)('$name', (kind) => {
       await store.set(tokens(1));
       const other = (await stores()).store('user-43');
       expect(await other.get()).toBeUndefined();
-      const raw = await (await kind.connect(server.url)).client;
-      const reader =
-        'call' in raw
-          ? raw.call('HGET', store.keys.tokens, 'd')
-          : raw.sendCommand(['HGET', store.keys.tokens, 'd']);
-      const stored = String(await reader);
+      const stored = String(await rawCommand(client, ['HGET', store.keys.tokens, 'd']));
       expect(stored).not.toContain('access-a-secret');
       expect(stored).not.toContain('refresh-a-secret');
       expect(await store.get()).toEqual(tokens(1));
-      if ('disconnect' in raw) raw.disconnect();
-      else if ('destroy' in raw && typeof raw.destroy === 'function') raw.destroy();
     } finally {
       store.close();
     }

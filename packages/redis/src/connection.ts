@@ -55,6 +55,8 @@ export function createConnection(
     onError(new StoreError('The Redis subscriber connection failed', { cause: error }));
 
   const send = async (args: readonly string[], signal?: AbortSignal): Promise<unknown> => {
+    // Nothing is sent for a call nobody waits for any more.
+    signal?.throwIfAborted();
     try {
       return await bounded(commands.send(args), commandTimeoutMs, clock, signal);
     } catch (error) {
@@ -76,6 +78,7 @@ export function createConnection(
   return {
     send,
     async run(script, keys, args, signal) {
+      signal?.throwIfAborted();
       let reply: unknown;
       try {
         reply = await bounded(evaluate(script, keys, args), commandTimeoutMs, clock, signal);

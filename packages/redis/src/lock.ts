@@ -41,7 +41,7 @@ const acquire = async (
   try {
     // Bounded: every pass ends in a return, a throw, or a sleep that the deadline cuts short.
     for (;;) {
-      if (signal?.aborted) throw new LockError('acquire-timeout', { cause: signal.reason });
+      if (signal?.aborted) throw signal.reason;
       const startedAt = clock.now();
       let reply: unknown;
       try {
@@ -50,7 +50,7 @@ const acquire = async (
           signal,
         );
       } catch (error) {
-        if (signal?.aborted) throw new LockError('acquire-timeout', { cause: signal.reason });
+        if (signal?.aborted) throw signal.reason;
         throw new LockError('unavailable', { cause: error });
       }
       if (reply === 'OK') return startedAt;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   type Clock,
   ConfigurationError,
+  type StoreCallOptions,
   StoreConflictError,
   StoreError,
   systemClock,
@@ -130,15 +131,17 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     const conflict = (attempted: number | undefined, stored: number): StoreConflictError =>
       new StoreConflictError(attempted, stored);
 
+    const read = async (callOptions?: StoreCallOptions): Promise<TokenSet | undefined> => {
+      const reply = await connection.send(['HMGET', keys.tokens, 'v', 'd'], callOptions?.signal);
+      const data = Array.isArray(reply) ? (reply[1] as unknown) : undefined;
+      if (data === null || data === undefined) return undefined;
+      if (typeof data !== 'string') throw new StoreError('Redis answered with an unexpected reply');
+      return readData(data);
+    };
+
     return {
       keys,
-      async get(callOptions) {
-        const reply = await connection.send(['HMGET', keys.tokens, 'v', 'd'], callOptions?.signal);
-        const data = Array.isArray(reply) ? (reply[1] as unknown) : undefined;
-        if (data === null || data === undefined) return undefined;
-        if (typeof data !== 'string') throw new StoreError('Redis answered with an unexpected reply');
-        return readData(data);
-      },
+      get: read,
       async set(tokens, callOptions) {
         let data: string;
         try {
@@ -171,6 +174,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
       subscribe(listener) {
         // Messages are read in order, also when `decrypt` is asynchronous.
         let queue = Promise.resolve();
+        const stopped = false;
         const listening = connection.listen(keys.channel, (text) => {
           let message: Message;
           try {
@@ -181,7 +185,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
           if (message.t === 'released' || message.from === self) return;
           queue = queue.then(async () => {
             try {
-              listener(message.t === 'clear' ? undefined : await readData(message.d));
+              if (!stopped) listener(message.t === 'clear' ? undefined : await readData(message.d));
             } catch (error) {
               onError(
                 error instanceof StoreError ? error : new StoreError('A listener failed', { cause: error }),
@@ -189,10 +193,25 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
             }
           });
         });
-        listening.ready.catch((error: unknown) =>
-          onError(
-            error instanceof StoreError ? error : new StoreError('Subscribing failed', { cause: error }),
-          ),
+        // Writes made before the subscription was in place are not heard: read once when it is, and pass on what
+        // is stored (never "nothing", which a listener would take for a logout).
+        listening.ready.then(
+          () => {
+            queue = queue.then(async () => {
+              try {
+                const stored = await read();
+                if (stored !== undefined && !stopped) listener(stored);
+              } catch (error) {
+                onError(
+                  error instanceof StoreError ? error : new StoreError('A listener failed', { cause: error }),
+                );
+              }
+            });
+          },
+          (error: unknown) =>
+            onError(
+              error instanceof StoreError ? error : new StoreError('Subscribing failed', { cause: error }),
+            ),
         );
         return () => listening.stop();
       },

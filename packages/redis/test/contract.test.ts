@@ -1,0 +1,45 @@
+/**
+ * The shared `TokenStore` contract (test-utils/store-contract) against the Redis store, with every client of the
+ * matrix. `open()` is another connection with its own store, as another process would have.
+ */
+import { randomUUID } from 'node:crypto';
+import { createRedisStores } from '@tokenrelay/redis';
+import { type RedisServer, startRedis } from '@tokenrelay/test-utils/redis';
+import { runStoreContract } from '@tokenrelay/test-utils/store-contract';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { allClients, type ConnectedClient } from './clients.ts';
+
+let server: RedisServer;
+beforeAll(async () => {
+  server = await startRedis();
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+describe.each(allClients)('$name', (kind) => {
+  runStoreContract(
+    'redisStore',
+    async () => {
+      const grant = randomUUID();
+      const connections: ConnectedClient[] = [];
+      const factories: ReturnType<typeof createRedisStores>[] = [];
+      const open = async () => {
+        const connected = await kind.connect(server.url);
+        connections.push(connected);
+        const factory = createRedisStores({ client: connected.client });
+        factories.push(factory);
+        return factory.store(grant);
+      };
+      return {
+        store: await open(),
+        open,
+        cleanup: async () => {
+          for (const factory of factories) factory.close();
+          await Promise.all(connections.map((connected) => connected.close()));
+        },
+      };
+    },
+    { lock: true, subscribe: true },
+  );
+});

@@ -3,8 +3,10 @@ import type { Clock } from '@tokenrelay/core';
 /** Marks a Redis call that did not answer in time. */
 export class TimedOut extends Error {
   override name = 'TimedOut';
-  constructor(readonly ms: number) {
+  readonly ms: number;
+  constructor(ms: number) {
     super(`no answer within ${ms} ms`);
+    this.ms = ms;
   }
 }
 

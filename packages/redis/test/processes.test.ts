@@ -2,6 +2,11 @@
  * Acceptance: real child processes share one grant through a real redis-server, against a token endpoint with
  * refresh-token rotation and reuse detection. One token call per expiry, no reuse, no failed request.
  *
+ * Expiries are counted, not assumed: every round starts with an expired token, and a round that outlasts the 1 s
+ * token (a loaded machine) needs a second one. The server numbers the access tokens it issues and the API echoes
+ * that number, so "one token call per expiry" is: token calls = distinct access tokens the requests were sent with,
+ * and at least one per round.
+ *
  * The matrix is sized to keep this file near a minute and a half: the full 8 processes x 50 requests x 10 expiries
  * runs with node-redis 6 (RESP3) and ioredis 6 (RESP2); every other client/protocol runs 4 x 25 x 3.
  */
@@ -66,14 +71,30 @@ const spawnAll = async (count: number, config: WorkerConfig): Promise<Worker[]> 
 };
 
 /** Every worker sends its requests at once; one round per expiry. */
-const runRounds = async (group: readonly Worker[], rounds: number, concurrency: number): Promise<void> => {
+const runRounds = async (
+  group: readonly Worker[],
+  rounds: number,
+  concurrency: number,
+): Promise<{ log: string[]; tokensUsed: number }> => {
+  const log: string[] = [];
+  const used = new Set<number>();
   for (let round = 0; round < rounds; round += 1) {
+    const startedAt = Date.now();
+    const callsBefore = emulation.counters.tokenCalls;
     const reports = await Promise.all(group.map((worker) => worker.round()));
-    expect(reports.flatMap((report) => report.failures)).toEqual([]);
+    for (const report of reports) for (const serial of report.tokenSerials) used.add(serial);
+    log.push(
+      `round ${round}: ${Date.now() - startedAt} ms, ${emulation.counters.tokenCalls - callsBefore} token calls`,
+    );
+    expect(
+      reports.flatMap((report) => report.failures),
+      log.join('\n'),
+    ).toEqual([]);
     expect(reports.reduce((sum, report) => sum + report.ok, 0)).toBe(group.length * concurrency);
     // Until the token the round refreshed has expired.
     await sleep(TOKEN_TTL_MS + 150);
   }
+  return { log, tokensUsed: used.size };
 };
 
 const matrix = allClients.map((kind) =>
@@ -88,10 +109,11 @@ describe('processes sharing one grant through Redis (emulation, rotation and reu
     async ({ kind, processes, concurrency, rounds }) => {
       const { config } = await setUp(kind);
       const group = await spawnAll(processes, { ...config, concurrency, mode: 'normal' });
-      await runRounds(group, rounds, concurrency);
+      const { log, tokensUsed } = await runRounds(group, rounds, concurrency);
       expect(emulation.counters.reuseDetections).toBe(0);
-      expect(emulation.counters.tokenCalls).toBe(rounds);
-      expect(emulation.counters.successfulRefreshes).toBe(rounds);
+      expect(tokensUsed).toBeGreaterThanOrEqual(rounds);
+      expect(emulation.counters.tokenCalls, log.join('\n')).toBe(tokensUsed);
+      expect(emulation.counters.successfulRefreshes).toBe(tokensUsed);
     },
     60_000,
   );

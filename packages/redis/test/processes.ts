@@ -25,10 +25,12 @@ export async function startWorker(config: WorkerConfig): Promise<Worker> {
     inbox.push(message);
     for (const wake of waiting) wake();
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  exited.then(() => {
-    for (const wake of waiting) wake();
-  });
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      resolve();
+      for (const wake of waiting) wake();
+    }),
+  );
   const next = async <T extends FromWorker['type']>(
     type: T,
     timeoutMs = 30_000,

@@ -71,7 +71,15 @@ export async function createScenario(
     },
     async round(group) {
       const reports = await Promise.all(group.map((worker) => worker.round()));
-      for (const report of reports) for (const serial of report.tokenSerials) used.add(serial);
+      for (const report of reports) {
+        for (const serial of report.tokenSerials) used.add(serial);
+        // The worker's own record of the tokens it sent agrees with the server's numbering.
+        if (report.tokenIds.length !== report.tokenSerials.length) {
+          throw new Error(
+            `worker saw ${report.tokenIds.length} tokens, the API ${report.tokenSerials.length}`,
+          );
+        }
+      }
       return reports;
     },
     get tokensUsed() {

@@ -1,0 +1,34 @@
+/**
+ * The Redis examples run as a user runs them (their own processes, a real redis-server and oidc-provider on
+ * 127.0.0.1): they must exit 0 and print one refresh per expiry across processes, no grant revoked.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runExample, transcript, unbuiltPackages } from './run-example.ts';
+
+const TIMEOUT_MS = 50_000;
+const redisDist = fileURLToPath(new URL('../../packages/redis/dist/index.js', import.meta.url));
+
+beforeAll(() => {
+  expect(unbuiltPackages(), "the examples run on the packages' dist: run `pnpm run build` first").toEqual([]);
+  expect(existsSync(redisDist), 'build @tokenrelay/redis first (`pnpm run build`)').toBe(true);
+});
+
+describe('redis examples', () => {
+  it(
+    'redis-cluster: node:cluster workers share one grant, every request succeeds, the server sees each refresh once',
+    async () => {
+      const run = await runExample('redis-cluster', ['--workers', '3', '--seconds', '6'], TIMEOUT_MS - 5_000);
+      expect(run.code, transcript(run)).toBe(0);
+      expect(run.stdout).toMatch(/^grants revoked \(reuse\) +0$/m);
+      expect(run.stdout).toMatch(/^failed requests +0$/m);
+      const workers = run.stdout.match(/^refreshes by the workers +(\d+)$/m)?.[1];
+      const server = run.stdout.match(/^refreshes seen by the server +(\d+)/m)?.[1];
+      expect(Number(workers)).toBeGreaterThanOrEqual(1);
+      expect(server).toBe(workers);
+      expect(run.stdout).toContain('OK: one refresh per expiry across the workers');
+    },
+    TIMEOUT_MS,
+  );
+});

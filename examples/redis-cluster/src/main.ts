@@ -150,8 +150,6 @@ if (cluster.isWorker) {
     const refreshes = results.reduce((sum, result) => sum + result.refreshes, 0);
     const failed = results.reduce((sum, result) => sum + result.failed, 0);
     const serverRefreshes = events['refresh_token.consumed'];
-    // 2 s tokens trusted for 1.5 s (the server counts whole seconds): at most one refresh per 1.5 s, plus one.
-    const expiries = Math.ceil((seconds * 1000) / 1500) + 1;
     console.log('');
     console.log(`refreshes by the workers      ${refreshes}`);
     console.log(

@@ -134,6 +134,33 @@ export function lockChecks(use: Use, timeoutMs: number): void {
   );
 }
 
+/** With `loseLock`: a holder whose lock was taken over learns it (signal, confirm) and the next holder gets in. */
+export function lockLossChecks(use: Use, timeoutMs: number, lockLossNoticeMs: number): void {
+  it(
+    'a holder whose lock was taken over learns it: confirm() rejects with LockError lost, the signal fires',
+    use(async (subject) => {
+      const { store, loseLock } = subject;
+      if (store.lock === undefined || loseLock === undefined)
+        throw new Error('lock() and loseLock() are needed');
+      const seen = await store.lock(async (held: HeldLock) => {
+        await held.confirm();
+        await subject.loseLock?.();
+        const confirmed = await settle(held.confirm());
+        for (let waited = 0; waited < lockLossNoticeMs && !held.signal.aborted; waited += 20) await delay(20);
+        return { confirmed, aborted: held.signal.aborted, reason: held.signal.reason as unknown };
+      });
+      expect(seen.confirmed.ok).toBe(false);
+      expect(seen.confirmed.ok ? undefined : seen.confirmed.error).toMatchObject({
+        code: 'LOCK',
+        reason: 'lost',
+      });
+      expect(seen.aborted, `HeldLock.signal did not fire within ${lockLossNoticeMs} ms`).toBe(true);
+      expect(seen.reason).toMatchObject({ code: 'LOCK', reason: 'lost' });
+    }),
+    timeoutMs + lockLossNoticeMs,
+  );
+}
+
 /** `subscribe`: tokens written through another handle reach the listener. */
 export function subscribeChecks(use: Use, timeoutMs: number): void {
   it(

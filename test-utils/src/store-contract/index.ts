@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { basicChecks } from './contract-basics.ts';
-import { lockChecks, sharedChecks, subscribeChecks } from './contract-shared.ts';
+import { lockChecks, lockLossChecks, sharedChecks, subscribeChecks } from './contract-shared.ts';
 import type { StoreContractOptions, StoreUnderTest } from './types.ts';
 
 export { type FaultyStore, faultyStore, type StoreFaults } from './faulty-store.ts';
@@ -19,6 +19,7 @@ export function runStoreContract(
   options: StoreContractOptions = {},
 ): void {
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const lockLossNoticeMs = options.lockLossNoticeMs ?? 5_000;
   const use = (test: (subject: StoreUnderTest) => Promise<void>) => async (): Promise<void> => {
     const subject = await factory();
     try {
@@ -42,6 +43,7 @@ export function runStoreContract(
       timeoutMs,
     );
     if (hasLock) lockChecks(use, timeoutMs);
+    if (hasLock && options.loseLock === true) lockLossChecks(use, timeoutMs, lockLossNoticeMs);
     if (hasSubscribe) subscribeChecks(use, timeoutMs);
   });
 }

@@ -33,4 +33,23 @@ describe('redis examples', () => {
     },
     TIMEOUT_MS,
   );
+
+  it(
+    'many-users: a bounded pool of managers over per-user Redis keys; every answer is for its own user',
+    async () => {
+      const run = await runExample(
+        'many-users',
+        ['--users', '8', '--pool', '3', '--rounds', '2'],
+        TIMEOUT_MS - 5_000,
+      );
+      expect(run.code, transcript(run)).toBe(0);
+      expect(run.stdout).toMatch(/^requests +48$/m);
+      expect(run.stdout).toMatch(/^succeeded +48$/m);
+      expect(run.stdout).toMatch(/^answered for another user +0$/m);
+      expect(run.stdout).toMatch(/^managers in the pool, at most +[1-3] \(of 8 users\)$/m);
+      expect(run.stdout).toMatch(/^grants revoked \(reuse\) +0$/m);
+      expect(run.stdout).toContain('OK: every user got their own token, no grant revoked');
+    },
+    TIMEOUT_MS,
+  );
 });

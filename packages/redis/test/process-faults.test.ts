@@ -5,7 +5,7 @@
  */
 import { type RedisServer, startRedis, startTcpProxy, type TcpProxy } from '@tokenrelay/test-utils/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ioredis5Resp2, ioredis6Resp3, nodeRedis5Resp2, nodeRedis6Resp2 } from './clients.ts';
+import { ioredis5Resp2, ioredis6Resp2, ioredis6Resp3, nodeRedis5Resp2, nodeRedis6Resp2 } from './clients.ts';
 import { sleep } from './processes.ts';
 import { createScenario, runRounds, type Scenario } from './scenario.ts';
 
@@ -45,6 +45,32 @@ describe('a lock holder that dies or stalls', () => {
     expect(Date.now() - killedAt).toBeLessThan(LEASE_MS + 2_000);
     expect(current.emulation.counters.tokenCalls).toBe(1);
     expect(current.emulation.counters.reuseDetections).toBe(0);
+  });
+
+  it(`SIGKILLed after the server rotated, before the store write: ReauthRequiredError in every process, then no token calls (${ioredis6Resp2.name})`, async () => {
+    const current = await createScenario(ioredis6Resp2, redis.url, { leaseMs: LEASE_MS });
+    scenario = current;
+    const [holder] = await current.spawn(1, { concurrency: 3, mode: 'stall-after-rotation' });
+    const others = await current.spawn(3, { concurrency: 3 });
+    if (holder === undefined) throw new Error('workers did not start');
+    holder.child.send({ type: 'round' });
+    await holder.next('holding');
+    holder.child.kill('SIGKILL');
+    // The others can only present the refresh token the store has, which the server already rotated away.
+    const reports = await current.round(others);
+    for (const report of reports) {
+      expect(report.ok).toBe(0);
+      expect(new Set(report.failures)).toEqual(new Set(['ReauthRequiredError:REAUTH_REQUIRED']));
+    }
+    const calls = current.emulation.counters.tokenCalls;
+    expect(calls).toBe(2);
+    expect(current.emulation.counters.reuseDetections).toBe(1);
+    // No loop: later requests fail at once, with no token call.
+    await sleep(500);
+    const again = await current.round(others);
+    for (const report of again)
+      expect(new Set(report.failures)).toEqual(new Set(['ReauthRequiredError:REAUTH_REQUIRED']));
+    expect(current.emulation.counters.tokenCalls).toBe(calls);
   });
 
   it(`SIGSTOPped past its lease, then SIGCONT: no token request from it, its late write refused, it adopts (${ioredis5Resp2.name})`, async () => {

@@ -3,8 +3,14 @@ import { createFakeClock, type FakeClock } from '@tokenrelay/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLedger, type Ledger } from './ledger.ts';
 
-/** A manager with 1 s tokens on a fake clock (lifetime trusted: 750 ms, so due 375 ms after receipt). */
-const setup = (proactive: boolean): { clock: FakeClock; manager: TokenManager; ledger: Ledger } => {
+/**
+ * A manager with 1 s tokens on a fake clock (lifetime trusted: 1 s, the core's floor, so due 500 ms after receipt
+ * while in use).
+ */
+const setup = (
+  proactive: boolean,
+  expiresIn = 1,
+): { clock: FakeClock; manager: TokenManager; ledger: Ledger } => {
   const clock = createFakeClock();
   let serial = 0;
   const now = clock.now();
@@ -16,7 +22,7 @@ const setup = (proactive: boolean): { clock: FakeClock; manager: TokenManager; l
     skewMs: 60_000,
     refresh: async () => {
       serial += 1;
-      return { accessToken: `at_${serial}`, refreshToken: `rt_${serial}`, expiresIn: 1 };
+      return { accessToken: `at_${serial}`, refreshToken: `rt_${serial}`, expiresIn };
     },
   });
   managers.push(manager);
@@ -30,12 +36,19 @@ afterEach(() => {
 
 describe('soak ledger', () => {
   it('counts one expiry per proactive refresh', async () => {
-    const { clock, ledger } = setup(true);
+    // Refreshed tokens live 2 s (trusted 1.5 s, due 750 ms after receipt): refreshes nobody waits for are at least
+    // 1 s apart (the storm guard), so each one is refreshed 1 s after the previous refresh, before it expires.
+    const { clock, manager, ledger } = setup(true, 2);
+    // Only tokens in use are refreshed ahead: a request uses each one.
+    await manager.getAccessToken();
     await clock.advance(499); // the first token (1 s) is due at 500 ms
     expect(ledger.totals(clock.now())).toMatchObject({ refreshes: 0, expiries: 0 });
     await clock.advance(1);
     expect(ledger.totals(clock.now())).toMatchObject({ refreshes: 1, expiries: 1, lateTokens: 0 });
-    await clock.advance(375 * 4); // each next one is due 375 ms after it arrived
+    for (let i = 0; i < 4; i += 1) {
+      await manager.getAccessToken();
+      await clock.advance(1_000);
+    }
     expect(ledger.totals(clock.now())).toMatchObject({ refreshes: 5, expiries: 5, lateTokens: 0 });
   });
 

@@ -1,7 +1,7 @@
 /**
  * `createTokenManager()`: runs the state machine (machine.ts). Every decision is the machine's; the manager runs
- * its effects with named pieces: the waiter queue (waiter-queue.ts), the store (store-sync.ts), timers (timers.ts)
- * and options checked once (validate.ts). What stays here: the refresh job (inside the store's lock, when it has
+ * its effects with named pieces: the waiter queue (waiter-queue.ts), the store (store-sync.ts), timers (timers.ts),
+ * options checked once (validate.ts) and one refresh attempt (refresh-attempt.ts). What stays here: the refresh job (inside the store's lock, when it has
  * one), the first store read, adopting tokens other processes wrote, and a cache of the last plain grant.
  */
 import { Mutex } from 'async-mutex';
@@ -10,15 +10,15 @@ import { createEmitter } from './events.ts';
 import {
   type Effect,
   initialState,
-  isUsable,
   type MachineEvent,
   type MachinePolicy,
   type MachineState,
   needsRefresh,
   transition,
 } from './machine.ts';
-import { classifyRefreshError, normalizeRefreshResult } from './refresh-result.ts';
-import { createStoreSync } from './store-sync.ts';
+import { refreshAttempt } from './refresh-attempt.ts';
+import { classifyRefreshError } from './refresh-result.ts';
+import { createStoreSync, isNewer } from './store-sync.ts';
 import { startTimer } from './timers.ts';
 import type {
   AccessToken,
@@ -33,18 +33,11 @@ import type {
 import { checkTokens, DEFAULTS, resolveOptions } from './validate.ts';
 import { createWaiterQueue } from './waiter-queue.ts';
 
+export { isNewer } from './store-sync.ts';
 export { DEFAULTS } from './validate.ts';
 
 /** Events carry no per-call data here, so one object serves every call. */
 const TOKEN_NEEDED: MachineEvent = { type: 'token-needed' };
-
-/** Are `candidate` tokens newer than `current`? By version when both have one, else by their tokens. */
-export function isNewer(candidate: TokenSet, current: TokenSet | undefined): boolean {
-  if (current === undefined) return true;
-  if (candidate.version !== undefined && current.version !== undefined)
-    return candidate.version > current.version;
-  return candidate.accessToken !== current.accessToken || candidate.refreshToken !== current.refreshToken;
-}
 
 export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const config = resolveOptions(options);
@@ -264,42 +257,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     refreshAbort = abort;
     const isCurrent = (): boolean => state.epoch === epoch && state.status === 'refreshing';
 
-    const attempt = async (signal: AbortSignal, held: HeldLock | undefined): Promise<TokenSet> => {
-      let base = tokens;
-      if (held !== undefined) {
-        // Another process may have refreshed while we waited for the lock: its tokens are newer by version or by
-        // refresh token (not only by access token). Usable ones are adopted; otherwise they are what we refresh.
-        const latest = await sync.read(signal);
-        if (latest !== undefined && isNewer(latest, tokens)) {
-          const stamped = stamp(latest);
-          const replaced = stamped.accessToken === tokens?.accessToken;
-          if (!replaced && isUsable(initialState(stamped), clock.now())) return stamped;
-          // Not usable as they are: refresh them (their refresh token is the newest there is).
-          base = stamped;
-        }
-        // Right before anything is sent: a holder whose lease ran out (a paused process) sends nothing.
-        await held.confirm();
-      }
-      // A refresh queued behind another one may have been superseded (clear, setTokens) meanwhile.
-      signal.throwIfAborted();
-      const result = await config.refresh({
-        tokens: base,
-        refreshToken: base?.refreshToken,
-        signal,
-        now: () => clock.now(),
-      });
-      const fresh: TokenSet = {
-        ...normalizeRefreshResult(result, base, clock.now()),
-        version: (base?.version ?? 0) + 1,
-      };
-      // New tokens are persisted before any waiter uses them; a superseded result is not persisted.
-      if (isCurrent() && (await sync.write(fresh)) === 'conflict') {
-        // Someone wrote newer tokens meanwhile: theirs win.
-        const stored = await sync.read(signal).catch(() => undefined);
-        if (stored !== undefined) return stamp(stored);
-      }
-      return fresh;
-    };
+    const attempt = (signal: AbortSignal, held: HeldLock | undefined): Promise<TokenSet> =>
+      refreshAttempt({ sync, refresh: config.refresh, clock, stamp }, { tokens, signal, held, isCurrent });
 
     try {
       await mutex.runExclusive(async () => {

@@ -8,6 +8,14 @@ import { startTimer } from './timers.ts';
 import type { Clock, TokenSet, TokenStore } from './types.ts';
 import { tokenSetProblem } from './validate.ts';
 
+/** Are `candidate` tokens newer than `current`? By version when both have one, else by their tokens. */
+export function isNewer(candidate: TokenSet, current: TokenSet | undefined): boolean {
+  if (current === undefined) return true;
+  if (candidate.version !== undefined && current.version !== undefined)
+    return candidate.version > current.version;
+  return candidate.accessToken !== current.accessToken || candidate.refreshToken !== current.refreshToken;
+}
+
 export type WriteOutcome = 'written' | 'conflict' | 'failed';
 
 export interface StoreSync {

@@ -72,6 +72,13 @@ describe('demo', () => {
       expect(run.stdout).toMatch(/[1-9]\d* during run 2 \(naive\)/);
       expect(run.stdout).toMatch(/^naive interceptor: [\d,]+ refresh calls where one per expiry would do/m);
       expect(run.stdout).toContain('revoked the grant, and from');
+
+      // Part 3: processes sharing one grant through Redis refresh once per expiry between them, no revocation;
+      // part 4: the same processes without Redis.
+      expect(run.stdout).toMatch(
+        /^authorization server: (\d+) refreshes \(the processes made \1\), 0 grant\(s\) revoked\.$/m,
+      );
+      expect(run.stdout).toContain('without Redis: each has the tokens, each refreshes on its own');
     },
     TIMEOUT_MS,
   );

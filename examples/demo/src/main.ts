@@ -23,6 +23,7 @@ import {
 } from './clients.ts';
 import { isRefreshTokenActive, loginAs } from './grants.ts';
 import { type ClientResult, runLoad } from './load.ts';
+import { formatProcesses, runProcesses } from './processes.ts';
 import { formatTable, type Row, rowOf } from './report.ts';
 import { createWire } from './wire.ts';
 
@@ -41,10 +42,14 @@ const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '8' },
     concurrency: { type: 'string', default: '6' },
+    processes: { type: 'string', default: '4' },
   },
 });
 const durationMs = readInt(values.seconds, 'seconds', 3, 20) * 1000;
 const concurrency = readInt(values.concurrency, 'concurrency', 1, 32);
+const processes = readInt(values.processes, 'processes', 2, 8);
+/** Each multi-process run (part 3) lasts this long. */
+const PROCESS_RUN_MS = 5_000;
 
 // Every loop is bounded by the load's deadline and every request by a timeout; this is the last line of defence.
 const watchdog = setTimeout(() => {
@@ -184,6 +189,54 @@ try {
           `rotated refresh token come back, revoked the grant, and from ${failedFrom} s on the user was logged out.`
       : '  This time no refresh token was presented twice (the race did not happen).',
   );
+
+  // 3. Several processes on one grant: through Redis, then each on its own.
+  print();
+  print(
+    `3. ${processes} processes sharing one grant through Redis (@tokenrelay/redis), ${PROCESS_RUN_MS / 1000} s`,
+  );
+  const shared = await runProcesses(server, {
+    count: processes,
+    durationMs: PROCESS_RUN_MS,
+    concurrency: 3,
+    mode: 'redis',
+  });
+  print(formatProcesses(shared));
+  const sharedRefreshes = shared.reports.reduce((sum, report) => sum + report.refreshes, 0);
+  const sharedFailed = shared.reports.reduce((sum, report) => sum + report.failed, 0);
+  print(
+    `authorization server: ${shared.serverRefreshes} refreshes (the processes made ${sharedRefreshes}), ` +
+      `${shared.revoked} grant(s) revoked.`,
+  );
+  if (shared.revoked > 0) problems.push(`through Redis: the server revoked ${shared.revoked} grant(s)`);
+  if (sharedFailed > 0) problems.push(`through Redis: ${n(sharedFailed)} request(s) failed`);
+  if (sharedRefreshes !== shared.serverRefreshes)
+    problems.push('through Redis: the processes and the server disagree on the number of refreshes');
+  print();
+  print(`4. the same ${processes} processes without Redis: each has the tokens, each refreshes on its own`);
+  const alone = await runProcesses(server, {
+    count: processes,
+    durationMs: PROCESS_RUN_MS,
+    concurrency: 3,
+    mode: 'alone',
+  });
+  print(formatProcesses(alone));
+  const aloneFailed = alone.reports.reduce((sum, report) => sum + report.failed, 0);
+  print(
+    `authorization server: ${alone.serverRefreshes} refreshes, ${alone.revoked} grant(s) revoked` +
+      (alone.revoked > 0
+        ? `: the second process to refresh presented the refresh token the first had rotated away; ${n(aloneFailed)} request(s) failed.`
+        : ' (this time the processes did not refresh at the same moment).'),
+  );
+  print();
+  if (problems.length > 0) {
+    print('FAILED:');
+    for (const problem of problems) print(`  - ${problem}`);
+  } else {
+    print(
+      `processes: through Redis, ${processes} processes made one refresh per expiry between them and no grant was revoked.`,
+    );
+  }
   process.exitCode = problems.length === 0 ? 0 : 1;
 } finally {
   for (const client of clients) client.dispose();

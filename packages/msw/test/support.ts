@@ -1,0 +1,34 @@
+import type { AnyHandler } from 'msw';
+import { type SetupServer, setupServer } from 'msw/node';
+
+/** Test helpers of the kit's own tests. */
+
+export interface FakeClock {
+  now(): number;
+  advance(ms: number): void;
+}
+
+export function createFakeClock(start = 1_700_000_000_000): FakeClock {
+  let time = start;
+  return {
+    now: () => time,
+    advance(ms) {
+      time += ms;
+    },
+  };
+}
+
+export interface MswServer {
+  readonly server: SetupServer;
+  close(): void;
+}
+
+/** msw's `setupServer` with `onUnhandledFrame: 'error'` (a request no handler serves fails the test). */
+export function startMsw(
+  ...sources: Array<AnyHandler | { readonly handlers: readonly AnyHandler[] }>
+): MswServer {
+  const handlers = sources.flatMap((source) => ('handlers' in source ? [...source.handlers] : [source]));
+  const server = setupServer(...handlers);
+  server.listen({ onUnhandledFrame: 'error' });
+  return { server, close: () => server.close() };
+}

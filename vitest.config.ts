@@ -46,6 +46,7 @@ export default defineConfig({
       project('msw', 'packages/msw'),
       project('test-utils', 'test-utils'),
       project('examples', 'examples'),
+      project('msw-testing', 'examples/msw-testing'),
       project('soak', 'soak'),
     ],
   },

@@ -23,4 +23,4 @@ export type {
   ReuseDetection,
   TokenFault,
 } from './options.ts';
-export type { AccessTokenDetails, ProtectedInfo, ProtectOptions } from './protect.ts';
+export type { AccessTokenDetails, ProtectedResolver, ProtectOptions } from './protect.ts';

@@ -1,4 +1,4 @@
-import type { HttpHandler } from 'msw';
+import type { DefaultBodyType, HttpHandler, HttpResponseResolver, PathParams } from 'msw';
 import { resolveClients } from './clients.ts';
 import {
   countersView,
@@ -22,7 +22,7 @@ import type {
   OAuthFaults,
   OAuthServerOptions,
 } from './options.ts';
-import { type ProtectedInfo, type ProtectOptions, protectRoute } from './protect.ts';
+import { type ProtectedResolver, type ProtectOptions, protectRoute } from './protect.ts';
 import { handleApiRequest, handleOtherRequest } from './protected-api.ts';
 import {
   handleIntrospectionRequest,
@@ -75,10 +75,14 @@ export interface OAuthServer {
    * `WWW-Authenticate: Bearer error="invalid_token"`; a token without the required scope 403 `insufficient_scope`;
    * a valid one runs your resolver, which also receives `token` (serial, client, scope, expiry).
    */
-  protect<Info extends { readonly request: Request }, Result>(
-    resolver: (info: ProtectedInfo<Info>) => Result,
+  protect<
+    Params extends PathParams<keyof Params> = PathParams,
+    RequestBodyType extends DefaultBodyType = DefaultBodyType,
+    ResponseBodyType extends DefaultBodyType = undefined,
+  >(
+    resolver: ProtectedResolver<Params, RequestBodyType, ResponseBodyType>,
     options?: ProtectOptions,
-  ): (info: Info) => Promise<Awaited<Result> | Response>;
+  ): HttpResponseResolver<Params, RequestBodyType, ResponseBodyType>;
 
   /** A new grant, as after a login (default: the first client, the `scope` option). */
   issueTokens(options?: { readonly clientId?: string; readonly scope?: string }): IssuedTokens;

@@ -1,3 +1,10 @@
+import type {
+  DefaultBodyType,
+  HttpRequestResolverExtras,
+  HttpResponseResolver,
+  PathParams,
+  ResponseResolver,
+} from 'msw';
 import { type EmulationContext, recorded } from './emulation-state.ts';
 import type { TokenRegistry } from './token-registry.ts';
 
@@ -20,9 +27,6 @@ export interface ProtectOptions {
   /** `realm` of the `WWW-Authenticate` challenge. Default `api`. */
   readonly realm?: string | undefined;
 }
-
-/** What `protect()` passes to the route's own resolver: msw's resolver info plus the accepted token. */
-export type ProtectedInfo<Info> = Info & { readonly token: AccessTokenDetails };
 
 export type AccessCheck =
   | { readonly ok: true; readonly details: AccessTokenDetails }
@@ -56,16 +60,32 @@ export const invalidToken = (challenge: string, reason: string): Response =>
 const scopes = (value: string | readonly string[] | undefined): string[] =>
   (typeof value === 'string' ? value.split(' ') : [...(value ?? [])]).filter((s) => s !== '');
 
-export function protectRoute<Info extends { readonly request: Request }, Result>(
+/** A resolver of the user's own route, given msw's resolver info plus the accepted token. */
+export type ProtectedResolver<
+  Params extends PathParams<keyof Params> = PathParams,
+  RequestBodyType extends DefaultBodyType = DefaultBodyType,
+  ResponseBodyType extends DefaultBodyType = undefined,
+> = ResponseResolver<
+  HttpRequestResolverExtras<Params> & { readonly token: AccessTokenDetails },
+  RequestBodyType,
+  ResponseBodyType
+>;
+
+export function protectRoute<
+  Params extends PathParams<keyof Params>,
+  RequestBodyType extends DefaultBodyType,
+  ResponseBodyType extends DefaultBodyType,
+>(
   ctx: EmulationContext,
-  resolver: (info: ProtectedInfo<Info>) => Result,
+  resolver: ProtectedResolver<Params, RequestBodyType, ResponseBodyType>,
   options: ProtectOptions = {},
-): (info: Info) => Promise<Awaited<Result> | Response> {
+): HttpResponseResolver<Params, RequestBodyType, ResponseBodyType> {
+  type Answer = Awaited<ReturnType<typeof resolver>>;
   const challenge = `Bearer realm="${options.realm ?? 'api'}"`;
   const required = scopes(options.scope);
-  return async (info: Info): Promise<Awaited<Result> | Response> => {
+  return async (info) => {
     let ran = false;
-    let result: Awaited<Result> | undefined;
+    let result: Answer | undefined;
     const answer = async (request: Request): Promise<Response> => {
       const token = bearerToken(request.headers.get('authorization'));
       if (token === undefined) {
@@ -90,11 +110,12 @@ export function protectRoute<Info extends { readonly request: Request }, Result>
         );
       }
       ran = true;
-      result = await resolver({ ...info, token: check.details });
-      // The log wants a status: anything but a Response (msw's passthrough) is logged as 200.
+      result = (await resolver({ ...info, token: check.details })) as Answer;
+      // The log wants a status: anything but a Response (msw's passthrough, a generator) is logged as 200.
       return result instanceof Response ? result : new Response(null, { status: 200 });
     };
     const response = await recorded(ctx.stats, info.request, answer);
-    return ran ? (result as Awaited<Result>) : response;
+    // msw accepts any Response from a resolver; its types ask for the route's own body type.
+    return ran ? result : (response as Answer);
   };
 }

@@ -2,6 +2,7 @@ export { decodeBasicCredentials, encodeBasicCredentials } from './client-auth.ts
 export { MAX_LATENCY_MS } from './emulation-state.ts';
 export {
   type MatcherContext,
+  type MatcherFn,
   type MatcherResult,
   type OAuthServerMatchers,
   oauthMatchers,

@@ -1,5 +1,5 @@
 /**
- * `@tokenrelay/msw/jest`: importing it from a jest setup file (`setupFilesAfterEach`) adds the server matchers to
+ * `@tokenrelay/msw/jest`: importing it from a jest setup file (`setupFilesAfterEnv`) adds the server matchers to
  * jest's global `expect`; with `@jest/globals` call `expect.extend(oauthMatchers)` yourself.
  * @module
  */
@@ -20,6 +20,7 @@ declare global {
 
 export {
   type MatcherContext,
+  type MatcherFn,
   type MatcherResult,
   type OAuthServerMatchers,
   oauthMatchers,

@@ -29,7 +29,8 @@ export interface MatcherResult {
   readonly message: () => string;
 }
 
-type MatcherFn = (this: MatcherContext, received: unknown, times?: number) => MatcherResult;
+/** One matcher: `received` is the server, `times` the expected count. */
+export type MatcherFn = (this: MatcherContext, received: unknown, times?: number) => MatcherResult;
 
 const hasCounters = (value: unknown): value is { readonly counters: OAuthCounters } =>
   typeof value === 'object' &&

@@ -15,6 +15,7 @@ declare module 'vitest' {
 
 export {
   type MatcherContext,
+  type MatcherFn,
   type MatcherResult,
   type OAuthServerMatchers,
   oauthMatchers,

@@ -32,6 +32,27 @@ const project = (name: string, root: string) => ({
   },
 });
 
+/** The kit's msw-facing tests again, on msw 2 (the newest 2.x, installed as `msw2`). */
+const mswV2 = {
+  extends: true as const,
+  resolve: {
+    alias: [
+      { find: /^msw$/, replacement: here('./packages/msw/node_modules/msw2/lib/core/index.mjs') },
+      { find: /^msw\/node$/, replacement: here('./packages/msw/node_modules/msw2/lib/node/index.mjs') },
+    ],
+  },
+  test: {
+    name: 'msw-v2',
+    root: 'packages/msw',
+    include: [
+      'test/transports.test.ts',
+      'test/protect.test.ts',
+      'test/clients.test.ts',
+      'test/msw-v2.check.ts',
+    ],
+  },
+};
+
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -44,6 +65,7 @@ export default defineConfig({
       project('ky', 'packages/ky'),
       project('fetch', 'packages/fetch'),
       project('msw', 'packages/msw'),
+      mswV2,
       project('test-utils', 'test-utils'),
       project('examples', 'examples'),
       project('msw-testing', 'examples/msw-testing'),

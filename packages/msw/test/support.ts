@@ -29,6 +29,8 @@ export function startMsw(
 ): MswServer {
   const handlers = sources.flatMap((source) => ('handlers' in source ? [...source.handlers] : [source]));
   const server = setupServer(...handlers);
-  server.listen({ onUnhandledFrame: 'error' });
+  // msw 3 names the option onUnhandledFrame, msw 2 onUnhandledRequest (the msw-v2 project runs these tests on msw 2).
+  const strict = { onUnhandledFrame: 'error', onUnhandledRequest: 'error' } as const;
+  server.listen(strict);
   return { server, close: () => server.close() };
 }

@@ -15,6 +15,10 @@ const alias = {
   '@tokenrelay/fetch': here('./packages/fetch/src/index.ts'),
   '@tokenrelay/redis': here('./packages/redis/src/index.ts'),
   '@tokenrelay/test-utils/redis': here('./test-utils/src/redis/index.ts'),
+  '@tokenrelay/msw/node': here('./packages/msw/src/node.ts'),
+  '@tokenrelay/msw/vitest': here('./packages/msw/src/vitest.ts'),
+  '@tokenrelay/msw/jest': here('./packages/msw/src/jest.ts'),
+  '@tokenrelay/msw': here('./packages/msw/src/index.ts'),
   '@tokenrelay/test-utils/real-server': here('./test-utils/src/real-server/index.ts'),
   '@tokenrelay/test-utils/conformance': here('./test-utils/src/conformance/index.ts'),
   '@tokenrelay/test-utils/integration': here('./test-utils/src/integration/index.ts'),
@@ -32,6 +36,27 @@ const project = (name: string, root: string) => ({
   },
 });
 
+/** The kit's msw-facing tests again, on msw 2 (the newest 2.x, installed as `msw2`). */
+const mswV2 = {
+  extends: true as const,
+  resolve: {
+    alias: [
+      { find: /^msw$/, replacement: here('./packages/msw/node_modules/msw2/lib/core/index.mjs') },
+      { find: /^msw\/node$/, replacement: here('./packages/msw/node_modules/msw2/lib/node/index.mjs') },
+    ],
+  },
+  test: {
+    name: 'msw-v2',
+    root: 'packages/msw',
+    include: [
+      'test/transports.test.ts',
+      'test/protect.test.ts',
+      'test/clients.test.ts',
+      'test/msw-v2.check.ts',
+    ],
+  },
+};
+
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -44,8 +69,11 @@ export default defineConfig({
       project('ky', 'packages/ky'),
       project('fetch', 'packages/fetch'),
       project('redis', 'packages/redis'),
+      project('msw', 'packages/msw'),
+      mswV2,
       project('test-utils', 'test-utils'),
       project('examples', 'examples'),
+      project('msw-testing', 'examples/msw-testing'),
       project('soak', 'soak'),
     ],
   },

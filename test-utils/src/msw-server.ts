@@ -1,21 +1,7 @@
-import { type AnyHandler, http } from 'msw';
+import type { AnyHandler } from 'msw';
 import { type SetupServer, setupServer } from 'msw/node';
 
-/** msw transport: handlers routing whole origins to a Fetch-API handler, and a strict `setupServer`. */
-
-/** One handler per origin, any method and path, answered by `handle`. */
-export function originHandlers(
-  origins: readonly string[],
-  handle: (request: Request) => Promise<Response>,
-): AnyHandler[] {
-  return origins.map((origin) => {
-    const wanted = new URL(origin).origin;
-    return http.all(
-      ({ request }) => new URL(request.url).origin === wanted,
-      ({ request }) => handle(request),
-    );
-  });
-}
+/** A strict msw `setupServer` for the repo's tests. */
 
 export interface MswServer {
   readonly server: SetupServer;

@@ -1,5 +1,6 @@
 import { type EmulationContext, type Origins, realDelay } from './emulation-state.ts';
-import type { ApiEcho } from './oauth-types.ts';
+import type { ApiEcho } from './options.ts';
+import { bearerToken, checkAccessToken, invalidToken } from './protect.ts';
 
 /**
  * The resource server. Routes on the API origin (all need a valid bearer token unless noted):
@@ -43,9 +44,6 @@ async function echo(request: Request, url: URL): Promise<Omit<ApiEcho, 'tokenSer
   };
 }
 
-const bearerToken = (authorization: string | null): string | undefined =>
-  /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization ?? '')?.[1];
-
 export async function handleApiRequest(
   ctx: EmulationContext,
   origins: Origins,
@@ -79,14 +77,8 @@ async function answerApi(ctx: EmulationContext, origins: Origins, request: Reque
       { status: 401, headers: { 'www-authenticate': CHALLENGE } },
     );
   }
-  const check = registry.checkAccessToken(token);
-  if (!check.ok) {
-    const challenge = `${CHALLENGE}, error="invalid_token", error_description="the access token is ${check.reason}"`;
-    return Response.json(
-      { error: 'invalid_token' },
-      { status: 401, headers: { 'www-authenticate': challenge } },
-    );
-  }
+  const check = checkAccessToken(registry, token);
+  if (!check.ok) return invalidToken(CHALLENGE, check.reason);
 
   if (url.pathname === '/unauthorized') {
     const challenge = `${CHALLENGE}, error="invalid_token", error_description="this resource refuses every token"`;
@@ -117,7 +109,7 @@ async function answerApi(ctx: EmulationContext, origins: Origins, request: Reque
   if (code < 200 || code === 204 || code === 205 || code === 304) return new Response(null, { status: code });
   const answer: ApiEcho = {
     ...(await echo(request, url)),
-    tokenSerial: check.serial,
+    tokenSerial: check.details.serial,
     tokenSuffix: token.slice(-6),
   };
   return Response.json(answer, { status: code });

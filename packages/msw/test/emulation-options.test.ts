@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createOAuthServer } from './oauth-server.ts';
-import { encodeBasicCredentials } from './token-endpoint.ts';
+import { encodeBasicCredentials } from '../src/client-auth.ts';
+import { createOAuthServer } from '../src/oauth-server.ts';
 
 /** The emulation's options and routes for origin-scoping, leak-scanning and long-running tests. */
 
@@ -15,7 +15,10 @@ describe('echo origins', () => {
     for (const origin of echo) {
       const response = await emu.fetch(`${origin}/x?y=1`, { headers: bearer('leaked') });
       expect(await response.json()).toMatchObject({ origin, path: '/x?y=1', sawAuthorization: true });
-      expect(emu.counters.requestsSeenBy(origin).map((r) => r.authorization)).toEqual(['Bearer leaked']);
+      // A token the server never issued is still kept out of the log.
+      expect(emu.counters.requestsSeenBy(origin).map((r) => r.authorization)).toEqual([
+        'Bearer <unknown token>',
+      ]);
     }
     expect(emu.counters.apiRequests).toBe(0);
   });
@@ -81,11 +84,42 @@ describe('request log options', () => {
     const { refresh_token: rotated } = (await refreshed.json()) as { refresh_token: string };
     const [api, token] = emu.counters.requestLog;
     expect(api).toMatchObject({
-      headers: { authorization: `Bearer ${accessToken}`, 'x-extra': 'yes' },
+      authorization: 'Bearer <access token #1>',
+      headers: { authorization: 'Bearer <access token #1>', 'x-extra': 'yes' },
       body: '{"a":1}',
     });
-    expect(token?.body).toContain(refreshToken);
+    expect(token).toMatchObject({
+      authorization: 'Basic <client credentials>',
+      body: 'grant_type=refresh_token&refresh_token=<refresh token #1>',
+    });
+    const logged = JSON.stringify(emu.counters.requestLog);
+    for (const secret of [accessToken, refreshToken, rotated, emu.clientSecret])
+      expect(logged).not.toContain(secret);
     expect(emu.issuedRefreshTokens()).toEqual([refreshToken, rotated]);
+  });
+
+  it('redacts client secrets sent in the body, and unredactedLog keeps everything', async () => {
+    const post = async (unredactedLog: boolean): Promise<string> => {
+      const emu = createOAuthServer({
+        captureRequests: true,
+        unredactedLog,
+        clients: [{ clientId: 'app', clientSecret: 'p@ss w/rd', auth: 'client_secret_post' }],
+      });
+      await emu.fetch(emu.tokenEndpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: 'app',
+          client_secret: 'p@ss w/rd',
+        }),
+      });
+      return emu.counters.requestLog[0]?.body ?? '';
+    };
+    expect(await post(false)).toBe(
+      'grant_type=client_credentials&client_id=app&client_secret=<client secret>',
+    );
+    expect(await post(true)).toBe('grant_type=client_credentials&client_id=app&client_secret=p%40ss+w%2Frd');
   });
 
   it('records no headers or body unless asked', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createOAuthServer } from './oauth-server.ts';
-import { encodeBasicCredentials } from './token-endpoint.ts';
+import { encodeBasicCredentials } from '../src/client-auth.ts';
+import { createOAuthServer } from '../src/oauth-server.ts';
 
 type Emu = ReturnType<typeof createOAuthServer>;
 

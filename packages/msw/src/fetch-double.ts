@@ -1,4 +1,4 @@
-import type { FetchLike } from './oauth-types.ts';
+import type { FetchLike } from './options.ts';
 
 /**
  * A fetch-compatible function over an in-process handler, with fetch's observable behaviour: it rejects with a

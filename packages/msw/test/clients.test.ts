@@ -2,10 +2,10 @@ import axios from 'axios';
 import got from 'got';
 import ky from 'ky';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMsw } from './msw-server.ts';
-import { createOAuthServer } from './oauth-server.ts';
-import type { ApiEcho } from './oauth-types.ts';
-import { encodeBasicCredentials } from './token-endpoint.ts';
+import { encodeBasicCredentials } from '../src/client-auth.ts';
+import { createOAuthServer } from '../src/oauth-server.ts';
+import type { ApiEcho } from '../src/options.ts';
+import { startMsw } from './support.ts';
 
 /** The emulation as the adapters' clients meet it: through msw's interceptors and over real sockets. */
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createFakeClock } from './fake-clock.ts';
-import { createOAuthServer } from './oauth-server.ts';
-import type { FetchLike } from './oauth-types.ts';
-import { decodeBasicCredentials, encodeBasicCredentials } from './token-endpoint.ts';
+import { decodeBasicCredentials, encodeBasicCredentials } from '../src/client-auth.ts';
+import { createOAuthServer } from '../src/oauth-server.ts';
+import type { FetchLike } from '../src/options.ts';
+import { createFakeClock } from './support.ts';
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
@@ -34,7 +34,7 @@ describe('client authentication', () => {
   });
 
   it('accepts client_secret_basic with form-encoded credentials and rejects a wrong secret', async () => {
-    const emu = createOAuthServer({ clientId: 'my client:1', clientSecret: 'p@ss+w/rd%' });
+    const emu = createOAuthServer({ clients: [{ clientId: 'my client:1', clientSecret: 'p@ss+w/rd%' }] });
     const { refreshToken } = emu.issueTokens();
     const bad = await refresh(emu, refreshToken, {
       authorization: encodeBasicCredentials('my client:1', 'nope'),
@@ -51,7 +51,9 @@ describe('client authentication', () => {
   });
 
   it('accepts client_secret_post only in the body and refuses two methods at once', async () => {
-    const emu = createOAuthServer({ clientAuth: 'client_secret_post' });
+    const emu = createOAuthServer({
+      clients: [{ clientId: 'app', clientSecret: 's3cret', auth: 'client_secret_post' }],
+    });
     const { refreshToken } = emu.issueTokens();
     const body = (extra: Record<string, string>): URLSearchParams =>
       new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, ...extra });
@@ -79,7 +81,7 @@ describe('client authentication', () => {
   });
 
   it('accepts a public client (none) by client_id alone', async () => {
-    const emu = createOAuthServer({ clientAuth: 'none' });
+    const emu = createOAuthServer({ clients: [{ clientId: 'spa', auth: 'none' }] });
     const { refreshToken } = emu.issueTokens();
     const post = (params: Record<string, string>): Promise<Response> =>
       emu.fetch(emu.tokenEndpoint, {
@@ -130,8 +132,8 @@ describe('refresh_token grant', () => {
     expect((await refresh(emu, bystander.refreshToken)).status).toBe(200);
   });
 
-  it('without reuse detection, a used refresh token fails alone', async () => {
-    const emu = createOAuthServer({ reuseDetection: false });
+  it("with reuseDetection 'reject', a used refresh token fails alone", async () => {
+    const emu = createOAuthServer({ reuseDetection: 'reject' });
     const first = emu.issueTokens();
     const rotated = (await (await refresh(emu, first.refreshToken)).json()) as Record<string, string>;
     expect((await refresh(emu, first.refreshToken)).status).toBe(400);
@@ -139,7 +141,7 @@ describe('refresh_token grant', () => {
   });
 
   it('without rotation, returns no refresh_token and the same one keeps working', async () => {
-    const emu = createOAuthServer({ rotateRefreshTokens: false, omitExpiresIn: true });
+    const emu = createOAuthServer({ rotation: false, omitExpiresIn: true });
     const first = emu.issueTokens();
     const body = (await (await refresh(emu, first.refreshToken)).json()) as Record<string, unknown>;
     expect(body).not.toHaveProperty('refresh_token');
@@ -180,7 +182,9 @@ describe('refresh_token grant', () => {
   });
 
   it('counts token calls that carry a Bearer header (a client intercepting its own refresh)', async () => {
-    const emu = createOAuthServer({ clientAuth: 'client_secret_post' });
+    const emu = createOAuthServer({
+      clients: [{ clientId: 'app', clientSecret: 's3cret', auth: 'client_secret_post' }],
+    });
     const { refreshToken, accessToken } = emu.issueTokens();
     await emu.fetch(emu.tokenEndpoint, {
       method: 'POST',
@@ -192,18 +196,18 @@ describe('refresh_token grant', () => {
 });
 
 describe('tokens on the injected clock', () => {
-  it('expires access tokens after accessTokenTtlMs and tokenSet() matches', async () => {
+  it('expires access tokens after accessTokenTtl and issueTokens() says when', async () => {
     const clock = createFakeClock();
-    const emu = createOAuthServer({ clock, accessTokenTtlMs: 2_000 });
-    const tokens = emu.tokenSet();
+    const emu = createOAuthServer({ clock, accessTokenTtl: 2_000 });
+    const tokens = emu.issueTokens();
     expect(tokens).toMatchObject({
       tokenType: 'Bearer',
       issuedAt: clock.now(),
       expiresAt: clock.now() + 2_000,
     });
-    await clock.advance(1_999);
+    clock.advance(1_999);
     expect((await api(emu, tokens.accessToken)).status).toBe(200);
-    await clock.advance(1);
+    clock.advance(1);
     const expired = await api(emu, tokens.accessToken);
     expect(expired.status).toBe(401);
     expect(expired.headers.get('www-authenticate')).toContain('error="invalid_token"');

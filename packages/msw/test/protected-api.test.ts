@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createOAuthServer } from './oauth-server.ts';
-import type { ApiEcho } from './oauth-types.ts';
+import { createOAuthServer } from '../src/oauth-server.ts';
+import type { ApiEcho } from '../src/options.ts';
 
 const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
@@ -111,8 +111,8 @@ describe('protected API', () => {
     expect(seen).toHaveLength(1);
     expect(seen.every((record) => record.authorization === undefined)).toBe(true);
     expect(emu.counters.requestsSeenBy(emu.apiOrigin).map((r) => r.authorization)).toEqual([
-      `Bearer ${accessToken}`,
-      `Bearer ${accessToken}`,
+      'Bearer <access token #1>',
+      'Bearer <access token #1>',
     ]);
   });
 

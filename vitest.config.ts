@@ -16,6 +16,7 @@ const alias = {
   '@tokenrelay/test-utils/real-server': here('./test-utils/src/real-server/index.ts'),
   '@tokenrelay/test-utils/conformance': here('./test-utils/src/conformance/index.ts'),
   '@tokenrelay/test-utils/integration': here('./test-utils/src/integration/index.ts'),
+  '@tokenrelay/test-utils/browser': here('./test-utils/src/browser/index.ts'),
   '@tokenrelay/test-utils/vitest': here('./test-utils/src/vitest/index.ts'),
   '@tokenrelay/test-utils': here('./test-utils/src/index.ts'),
 };
@@ -41,6 +42,7 @@ export default defineConfig({
       project('ky', 'packages/ky'),
       project('fetch', 'packages/fetch'),
       project('browser', 'packages/browser'),
+      project('browser-chromium', 'examples/browser-app'),
       project('test-utils', 'test-utils'),
       project('examples', 'examples'),
       project('soak', 'soak'),

@@ -18,7 +18,8 @@ export type TokenRelayErrorCode =
   | 'CONFIGURATION'
   | 'STORE'
   | 'STORE_CONFLICT'
-  | 'LOCK';
+  | 'LOCK'
+  | 'TOKEN_REJECTED';
 
 /** How a token-endpoint failure is handled: retried, terminal (sign in again), or a configuration error. */
 export type FailureKind = 'transient' | 'terminal' | 'config';
@@ -191,6 +192,28 @@ export class NotReplayableError extends TokenRelayError {
   override name = 'NotReplayableError' as const;
   constructor(reason: string, options?: { cause?: unknown }) {
     super('NOT_REPLAYABLE', `The request cannot be replayed after a token refresh: ${reason}`, options);
+  }
+}
+
+/**
+ * The API rejected (401) an access token the token endpoint had just issued, `rejections` times in a row (a wrong
+ * audience, `nbf` skew): the next refresh is backed off by `retryAfterMs` instead of costing one token call per
+ * request. Requests that need a new token until then fail with this error; it is also emitted as `token-rejected`.
+ */
+export class TokenRejectedError extends TokenRelayError {
+  override name = 'TokenRejectedError' as const;
+  readonly rejections: number;
+  readonly retryAfterMs: number;
+  constructor(rejections: number, retryAfterMs: number) {
+    super(
+      'TOKEN_REJECTED',
+      `The API rejected ${rejections === 1 ? 'a just-issued access token' : `${rejections} just-issued access tokens in a row`}; the next refresh waits ${retryAfterMs} ms`,
+    );
+    this.rejections = rejections;
+    this.retryAfterMs = retryAfterMs;
+  }
+  protected override details(): Record<string, unknown> {
+    return { rejections: this.rejections, retryAfterMs: this.retryAfterMs };
   }
 }
 

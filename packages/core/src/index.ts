@@ -27,6 +27,7 @@ export {
   StoreError,
   TokenEndpointError,
   type TokenEndpointErrorOptions,
+  TokenRejectedError,
   TokenRelayError,
   type TokenRelayErrorCode,
   type TokenRelayErrorJSON,

@@ -18,6 +18,8 @@ const policy: MachinePolicy = {
   baseDelayMs: 100,
   maxDelayMs: 10_000,
   proactive: true,
+  minRefreshIntervalMs: 1_000,
+  rejectWindowMs: 10_000,
 };
 const NOW = 1_000_000;
 const fresh: TokenSet = {
@@ -32,6 +34,8 @@ const next: TokenSet = { accessToken: 'A2', refreshToken: 'R2', issuedAt: NOW, e
 
 const types = (effects: readonly Effect[]): string[] => effects.map((effect) => effect.type);
 const at = (state: MachineState, event: MachineEvent, now = NOW) => transition(state, event, now, policy);
+/** Tokens a request has already used (the proactive timer is armed for them). */
+const used = (tokens: TokenSet | undefined): MachineState => ({ ...initialState(tokens), inUse: true });
 const refreshing = (tokens: TokenSet | undefined, epoch = 1): MachineState => ({
   ...initialState(tokens),
   status: 'refreshing',
@@ -42,7 +46,14 @@ const refreshing = (tokens: TokenSet | undefined, epoch = 1): MachineState => ({
 
 describe('transition table', () => {
   const rows: Array<[string, MachineState, MachineEvent, string, string[]]> = [
-    ['fresh token is granted', initialState(fresh), { type: 'token-needed' }, 'idle', ['grant']],
+    ['fresh token in use is granted', used(fresh), { type: 'token-needed' }, 'idle', ['grant']],
+    [
+      'the first request for new tokens arms the proactive timer',
+      initialState(fresh),
+      { type: 'token-needed' },
+      'idle',
+      ['schedule-proactive', 'grant'],
+    ],
     [
       'unknown expiry is granted',
       initialState({ accessToken: 'A1' }),
@@ -87,7 +98,7 @@ describe('transition table', () => {
     ],
     [
       'late 401 for a replaced token: no refresh, current token',
-      initialState(next),
+      used(next),
       { type: 'unauthorized', failedToken: 'A1' },
       'idle',
       ['grant'],
@@ -100,11 +111,11 @@ describe('transition table', () => {
       ['wait'],
     ],
     [
-      'refresh succeeded: waiters get the new token, timer armed',
+      'refresh succeeded: waiters get the new token, no timer until a request uses it',
       refreshing(expired),
       { type: 'refresh-succeeded', epoch: 1, tokens: next },
       'idle',
-      ['resolve-waiters', 'emit-tokens', 'emit-refreshed', 'schedule-proactive'],
+      ['resolve-waiters', 'emit-tokens', 'emit-refreshed'],
     ],
     [
       'a result from an older epoch is ignored',
@@ -157,14 +168,70 @@ describe('transition table', () => {
     ],
     [
       'proactive timer when due',
-      initialState(stale),
+      used(stale),
       { type: 'proactive-due', epoch: 0 },
       'refreshing',
       ['start-refresh'],
     ],
     [
+      'proactive timer for tokens nobody used: no token call',
+      initialState(stale),
+      { type: 'proactive-due', epoch: 0 },
+      'idle',
+      [],
+    ],
+    [
+      'proactive timer within a second of the last token call: re-armed (storm guard)',
+      { ...used(stale), lastCallAt: NOW - 400 },
+      { type: 'proactive-due', epoch: 0 },
+      'idle',
+      ['schedule-proactive'],
+    ],
+    [
+      'request in the skew window within a second of the last call: granted, refresh deferred (storm guard)',
+      { ...used(stale), lastCallAt: NOW - 400 },
+      { type: 'token-needed' },
+      'idle',
+      ['schedule-proactive', 'grant'],
+    ],
+    [
+      'retry nobody waits for within a second of the last call: deferred (storm guard)',
+      { ...refreshing(stale), status: 'backoff', lastCallAt: NOW - 300 },
+      { type: 'retry-due', epoch: 1, waiting: false },
+      'backoff',
+      ['schedule-retry'],
+    ],
+    [
+      'retry a request waits for: not deferred',
+      { ...refreshing(expired), status: 'backoff', lastCallAt: NOW - 300 },
+      { type: 'retry-due', epoch: 1, waiting: true },
+      'refreshing',
+      ['start-refresh'],
+    ],
+    [
+      'a 401 for a just-refreshed token: refresh once more',
+      { ...used(next), fromRefresh: true },
+      { type: 'unauthorized', failedToken: 'A2' },
+      'refreshing',
+      ['start-refresh', 'wait'],
+    ],
+    [
+      'a second just-refreshed token rejected in a row: backed off, the app told',
+      { ...used(next), fromRefresh: true, rejections: 1 },
+      { type: 'unauthorized', failedToken: 'A2', jitter: 0 },
+      'idle',
+      ['emit-token-rejected', 'fail'],
+    ],
+    [
+      'a 401 for an old refreshed token is no rejection streak',
+      { ...used({ ...next, issuedAt: NOW - 60_000 }), fromRefresh: true, rejections: 3 },
+      { type: 'unauthorized', failedToken: 'A2' },
+      'refreshing',
+      ['start-refresh', 'wait'],
+    ],
+    [
       'proactive timer early (clock stepped back): re-armed',
-      initialState(fresh),
+      used(fresh),
       { type: 'proactive-due', epoch: 0 },
       'idle',
       ['schedule-proactive'],
@@ -174,7 +241,7 @@ describe('transition table', () => {
       refreshing(expired),
       { type: 'tokens-set', tokens: next, source: 'user' },
       'idle',
-      ['abort-refresh', 'cancel-timers', 'emit-tokens', 'resolve-waiters', 'schedule-proactive'],
+      ['abort-refresh', 'cancel-timers', 'emit-tokens', 'resolve-waiters'],
     ],
     [
       'clear: waiters rejected, store cleared',
@@ -203,8 +270,8 @@ describe('decisions', () => {
   it('clamps the skew to half the lifetime, so a 2 s token is not refreshed on every request', () => {
     expect(effectiveSkew({ accessToken: 'a', issuedAt: 0, expiresAt: 2000 }, 60_000)).toBe(1000);
     const short: TokenSet = { accessToken: 'a', issuedAt: NOW, expiresAt: NOW + 2000 };
-    expect(types(at(initialState(short), { type: 'token-needed' }, NOW + 500).effects)).toEqual(['grant']);
-    expect(types(at(initialState(short), { type: 'token-needed' }, NOW + 1000).effects)).toEqual([
+    expect(types(at(used(short), { type: 'token-needed' }, NOW + 500).effects)).toEqual(['grant']);
+    expect(types(at(used(short), { type: 'token-needed' }, NOW + 1000).effects)).toEqual([
       'start-refresh',
       'grant',
     ]);
@@ -265,27 +332,52 @@ describe('decisions', () => {
 });
 
 describe('configuration errors', () => {
-  it('block further refreshes for retry.maxDelayMs: requests fail fast, a still-valid token is still used', () => {
-    const failed = at(refreshing(expired), {
+  const configFailure = (state: MachineState, jitter = 0) =>
+    at(state, {
       type: 'refresh-failed',
       epoch: 1,
       kind: 'config',
       error: new Error('invalid_client'),
-      jitter: 0,
+      jitter,
     });
-    const again = at(failed.state, { type: 'token-needed' }, NOW + 1);
-    expect(types(again.effects)).toEqual(['fail']);
-    const late401 = at(failed.state, { type: 'unauthorized', failedToken: 'A1' }, NOW + 1);
-    expect(types(late401.effects)).toEqual(['fail']);
-    const after = at(failed.state, { type: 'token-needed' }, NOW + policy.maxDelayMs);
-    expect(types(after.effects)).toEqual(['start-refresh', 'wait']);
-    const softFailed = at(refreshing(stale), {
-      type: 'refresh-failed',
-      epoch: 1,
-      kind: 'config',
-      error: new Error('invalid_client'),
-      jitter: 0,
-    });
-    expect(types(at(softFailed.state, { type: 'token-needed' }, NOW + 1).effects)).toEqual(['grant']);
+
+  it('back off exponentially from baseDelayMs: requests fail fast meanwhile, a still-valid token is still used', () => {
+    const failed = configFailure(refreshing(expired));
+    // First failure: ceiling baseDelayMs (100), jitter 0 -> 50 ms.
+    expect(failed.state.blockedUntil).toBe(NOW + 50);
+    expect(types(at(failed.state, { type: 'token-needed' }, NOW + 1).effects)).toEqual(['fail']);
+    expect(types(at(failed.state, { type: 'unauthorized', failedToken: 'A1' }, NOW + 1).effects)).toEqual([
+      'fail',
+    ]);
+    // A request a moment later tries again.
+    const again = at(failed.state, { type: 'token-needed' }, NOW + 50);
+    expect(types(again.effects)).toEqual(['start-refresh', 'wait']);
+    // Each failure in a row doubles the ceiling, up to maxDelayMs.
+    let state = failed.state;
+    const blocks: number[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      const started = at(state, { type: 'token-needed' }, NOW + 1_000_000 * (i + 1)).state;
+      const result = at(
+        started,
+        { type: 'refresh-failed', epoch: started.epoch, kind: 'config', error: new Error('x'), jitter: 1 },
+        NOW + 1_000_000 * (i + 1),
+      );
+      state = result.state;
+      blocks.push((state.blockedUntil ?? 0) - NOW - 1_000_000 * (i + 1));
+    }
+    expect(blocks).toEqual([200, 400, 800, 1600, 3200, 6400, 10_000, 10_000, 10_000, 10_000]);
+    const softFailed = configFailure(refreshing(stale));
+    expect(types(at(softFailed.state, { type: 'token-needed' }, NOW + 1).effects)).toEqual([
+      'schedule-proactive',
+      'grant',
+    ]);
+  });
+
+  it('a success ends the backoff', () => {
+    const failed = configFailure(refreshing(expired));
+    const started = at(failed.state, { type: 'token-needed' }, NOW + 100).state;
+    const ok = at(started, { type: 'refresh-succeeded', epoch: started.epoch, tokens: next }, NOW + 100);
+    expect(ok.state.configFailures).toBe(0);
+    expect(ok.state.blockedUntil).toBeUndefined();
   });
 });

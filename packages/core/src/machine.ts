@@ -5,7 +5,7 @@
  * Every refresh attempt, `setTokens` and `clear` starts a new `epoch`; a result or timer that carries an older
  * epoch is stale and ignored, so a slow refresh can never overwrite tokens set after it started.
  */
-import { type FailureKind, ReauthRequiredError, RefreshFailedError } from './errors.ts';
+import { type FailureKind, ReauthRequiredError, RefreshFailedError, TokenRejectedError } from './errors.ts';
 import type { AccessToken, RefreshReason, TokenSet } from './types.ts';
 
 export type MachineStatus = 'idle' | 'refreshing' | 'backoff' | 'reauth-required';
@@ -22,11 +22,24 @@ export interface MachineState {
   /** Set in `reauth-required`: the error every caller gets until new tokens are set. */
   readonly error: ReauthRequiredError | undefined;
   /**
-   * After a configuration error (e.g. `invalid_client`), no refresh is tried again until this time (or new tokens):
-   * requests that need one fail at once with `blockedBy`, instead of hammering the endpoint with bad credentials.
+   * After a configuration error (e.g. `invalid_client`) or a just-issued token the API rejected, no refresh is
+   * tried again until this time (or new tokens): requests that need one fail at once with `blockedBy`, instead of
+   * hammering the endpoint. The block grows exponentially (with jitter) while the failures repeat.
    */
   readonly blockedUntil: number | undefined;
   readonly blockedBy: Error | undefined;
+  /** When the last refresh attempt started (the storm guard counts from it). */
+  readonly lastCallAt: number | undefined;
+  /** A request was handed the current token since it arrived: only then is a proactive refresh worth a call. */
+  readonly inUse: boolean;
+  /** The current tokens came from a refresh (or another process's), not from the user: a 401 soon after is suspect. */
+  readonly fromRefresh: boolean;
+  /** Configuration errors in a row (the config backoff's exponent). */
+  readonly configFailures: number;
+  /** Just-issued tokens rejected by the API in a row (the rejection backoff's exponent). */
+  readonly rejections: number;
+  /** How many waiting requests the current tokens were handed to when they arrived. */
+  readonly servedOnArrival: number;
 }
 
 export interface MachinePolicy {
@@ -35,14 +48,29 @@ export interface MachinePolicy {
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
   readonly proactive: boolean;
+  /** Storm guard: refreshes nobody waits for start at least this long after the previous one. */
+  readonly minRefreshIntervalMs: number;
+  /** A 401 this soon after a refresh issued the token counts as "the API rejects fresh tokens". */
+  readonly rejectWindowMs: number;
 }
 
 export type MachineEvent =
   /** A request wants a token. */
   | { readonly type: 'token-needed' }
   /** A request got a 401 with `failedToken` (undefined: force a refresh of the current token). */
-  | { readonly type: 'unauthorized'; readonly failedToken: string | undefined }
-  | { readonly type: 'refresh-succeeded'; readonly epoch: number; readonly tokens: TokenSet }
+  | {
+      readonly type: 'unauthorized';
+      readonly failedToken: string | undefined;
+      /** A random number in [0, 1) for the rejection backoff's jitter. Default 0.5. */
+      readonly jitter?: number | undefined;
+    }
+  | {
+      readonly type: 'refresh-succeeded';
+      readonly epoch: number;
+      readonly tokens: TokenSet;
+      /** How many requests wait for these tokens (they get them at once). */
+      readonly waiting?: number | undefined;
+    }
   | {
       readonly type: 'refresh-failed';
       readonly epoch: number;
@@ -54,8 +82,10 @@ export type MachineEvent =
     }
   /** New tokens from the user (`setTokens`) or read from the store (`store`: not announced again). */
   | { readonly type: 'tokens-set'; readonly tokens: TokenSet; readonly source: 'user' | 'store' }
-  | { readonly type: 'cleared' }
-  | { readonly type: 'retry-due'; readonly epoch: number }
+  /** `store`: another process or tab cleared the store (it is not cleared again). */
+  | { readonly type: 'cleared'; readonly source?: 'user' | 'store' | undefined }
+  /** `waiting`: some request waits for this retry (else the storm guard spaces it). */
+  | { readonly type: 'retry-due'; readonly epoch: number; readonly waiting?: boolean | undefined }
   | { readonly type: 'proactive-due'; readonly epoch: number };
 
 export type Effect =
@@ -78,7 +108,8 @@ export type Effect =
   | { readonly type: 'schedule-retry'; readonly epoch: number; readonly delayMs: number }
   | { readonly type: 'schedule-proactive'; readonly epoch: number; readonly delayMs: number }
   | { readonly type: 'cancel-timers' }
-  | { readonly type: 'clear-store' }
+  /** Remove the stored tokens while the store holds at most `version` (undefined: unconditionally). */
+  | { readonly type: 'clear-store'; readonly version: number | undefined }
   | { readonly type: 'emit-refreshed'; readonly tokens: TokenSet }
   | {
       readonly type: 'emit-refresh-failed';
@@ -87,6 +118,7 @@ export type Effect =
       readonly willRetry: boolean;
     }
   | { readonly type: 'emit-reauth-required'; readonly error: ReauthRequiredError }
+  | { readonly type: 'emit-token-rejected'; readonly error: TokenRejectedError }
   | { readonly type: 'emit-tokens'; readonly tokens: TokenSet | undefined };
 
 export interface Transition {
@@ -104,6 +136,12 @@ export const initialState = (tokens: TokenSet | undefined): MachineState => ({
   error: undefined,
   blockedUntil: undefined,
   blockedBy: undefined,
+  lastCallAt: undefined,
+  inUse: false,
+  fromRefresh: false,
+  configFailures: 0,
+  rejections: 0,
+  servedOnArrival: 0,
 });
 
 /** The skew in effect for these tokens: the configured one, clamped to half the token's lifetime. */
@@ -144,20 +182,66 @@ export function backoffDelay(
   return Math.round(ceiling / 2 + (ceiling / 2) * jitter);
 }
 
-/** The proactive timer for the tokens held, if any (also used for the tokens a manager is created with). */
+/** The storm guard: the earliest time a refresh nobody waits for may start. */
+export const nextCallAllowedAt = (state: MachineState, policy: MachinePolicy): number =>
+  state.lastCallAt === undefined ? Number.NEGATIVE_INFINITY : state.lastCallAt + policy.minRefreshIntervalMs;
+
+/**
+ * The proactive timer for the tokens held: only for tokens in use (an idle manager makes no token calls), never
+ * earlier than the storm guard allows.
+ */
 export const proactiveEffects = (state: MachineState, now: number, policy: MachinePolicy): Effect[] => {
   const tokens = state.tokens;
-  if (!policy.proactive || tokens?.expiresAt === undefined) return [];
-  const at = tokens.expiresAt - effectiveSkew(tokens, policy.skewMs);
+  if (!policy.proactive || !state.inUse || tokens?.expiresAt === undefined) return [];
+  const at = Math.max(
+    tokens.expiresAt - effectiveSkew(tokens, policy.skewMs),
+    nextCallAllowedAt(state, policy),
+  );
   return [{ type: 'schedule-proactive', epoch: state.epoch, delayMs: Math.max(0, at - now) }];
 };
 
-const startRefresh = (state: MachineState, reason: RefreshReason, attempt: number): Transition => {
-  const next: MachineState = { ...state, status: 'refreshing', epoch: state.epoch + 1, attempt, reason };
+/**
+ * Delay of the rejection backoff: the ceiling starts at twice the storm guard's interval (or `baseDelayMs` when
+ * larger) and doubles per rejection up to `maxDelayMs`; the delay is jittered between half the ceiling and all of it.
+ */
+export function rejectionDelay(rejections: number, policy: MachinePolicy, jitter: number): number {
+  const base = Math.max(2 * policy.minRefreshIntervalMs, policy.baseDelayMs);
+  const ceiling = Math.min(Math.max(policy.maxDelayMs, base), base * 2 ** (rejections - 1));
+  return Math.round(ceiling / 2 + (ceiling / 2) * jitter);
+}
+
+const startRefresh = (
+  state: MachineState,
+  reason: RefreshReason,
+  attempt: number,
+  now: number,
+): Transition => {
+  const next: MachineState = {
+    ...state,
+    status: 'refreshing',
+    epoch: state.epoch + 1,
+    attempt,
+    reason,
+    lastCallAt: now,
+  };
   return {
     state: next,
     effects: [{ type: 'start-refresh', epoch: next.epoch, tokens: state.tokens, reason, attempt }],
   };
+};
+
+/** A request is handed the current token: the first one since the tokens arrived arms the proactive timer. */
+const grant = (
+  state: MachineState,
+  now: number,
+  policy: MachinePolicy,
+  effects: Effect[] = [],
+): Transition => {
+  const answer: Effect = { type: 'grant', token: accessTokenOf(state.tokens as TokenSet) };
+  if (state.inUse) return { state, effects: [...effects, answer] };
+  const next: MachineState = { ...state, inUse: true };
+  const timer = next.status === 'idle' ? proactiveEffects(next, now, policy) : [];
+  return { state: next, effects: [...effects, ...timer, answer] };
 };
 
 /** A caller wants a token: use it, wait for a refresh (starting one if needed), or fail. */
@@ -171,24 +255,34 @@ const onTokenNeeded = (
     return { state, effects: [{ type: 'fail', error: state.error ?? new ReauthRequiredError() }] };
   }
   const usable = isUsable(state, now);
-  let result: Transition = { state, effects: [] };
-  const blocked = state.blockedUntil !== undefined && now < state.blockedUntil;
-  if (blocked && state.status === 'idle' && needsRefresh(state, now, policy)) {
-    const error = state.blockedBy ?? new RefreshFailedError('config', 0);
-    return {
-      state,
-      effects: [
-        usable ? { type: 'grant', token: accessTokenOf(state.tokens as TokenSet) } : { type: 'fail', error },
-      ],
-    };
-  }
   if (state.status === 'idle' && needsRefresh(state, now, policy)) {
-    result = startRefresh(state, usable ? 'proactive' : why, 1);
+    const blocked = state.blockedUntil !== undefined && now < state.blockedUntil;
+    if (blocked) {
+      if (usable) return grant(state, now, policy);
+      return {
+        state,
+        effects: [{ type: 'fail', error: state.blockedBy ?? new RefreshFailedError('config', 0) }],
+      };
+    }
+    if (!usable) {
+      const started = startRefresh(state, why, 1, now);
+      return { state: started.state, effects: [...started.effects, { type: 'wait' }] };
+    }
+    // Inside the skew window: the request goes out now, the refresh runs behind it (storm guard permitting).
+    const allowedAt = nextCallAllowedAt(state, policy);
+    if (now < allowedAt) {
+      const used: MachineState = { ...state, inUse: true };
+      const timer: Effect = { type: 'schedule-proactive', epoch: state.epoch, delayMs: allowedAt - now };
+      return {
+        state: used,
+        effects: [timer, { type: 'grant', token: accessTokenOf(state.tokens as TokenSet) }],
+      };
+    }
+    const started = startRefresh({ ...state, inUse: true }, 'proactive', 1, now);
+    return grant(started.state, now, policy, [...started.effects]);
   }
-  const answer: Effect = usable
-    ? { type: 'grant', token: accessTokenOf(state.tokens as TokenSet) }
-    : { type: 'wait' };
-  return { state: result.state, effects: [...result.effects, answer] };
+  if (usable) return grant(state, now, policy);
+  return { state, effects: [{ type: 'wait' }] };
 };
 
 /** After a refresh attempt ends without new tokens: waiters get the still-valid token (soft expiry) or `error`. */
@@ -223,7 +317,28 @@ export function transition(
       const stale = event.failedToken !== undefined && event.failedToken !== current;
       // A 401 for a token that was already replaced says nothing about the current one: no new refresh.
       if (stale || current === undefined) return onTokenNeeded(state, now, policy, 'unauthorized');
-      return onTokenNeeded({ ...state, rejected: current }, now, policy, 'unauthorized');
+      const issuedAt = state.tokens?.issuedAt;
+      const justIssued =
+        state.fromRefresh &&
+        issuedAt !== undefined &&
+        now >= issuedAt &&
+        now - issuedAt < policy.rejectWindowMs;
+      const rejections = justIssued ? state.rejections + 1 : 0;
+      // One just-issued token rejected may be bad luck (revoked at once, a replica that lagged): refresh. Two in a
+      // row say the API rejects what the endpoint issues (wrong audience, `nbf` skew): another refresh now would
+      // most likely be rejected too. Back the next one off, exponentially, and say so.
+      if (rejections < 2 || state.status !== 'idle') {
+        return onTokenNeeded({ ...state, rejected: current, rejections }, now, policy, 'unauthorized');
+      }
+      const delayMs = rejectionDelay(rejections - 1, policy, event.jitter ?? 0.5);
+      const error = new TokenRejectedError(rejections, delayMs);
+      return {
+        state: { ...state, rejected: current, rejections, blockedUntil: now + delayMs, blockedBy: error },
+        effects: [
+          { type: 'emit-token-rejected', error },
+          { type: 'fail', error },
+        ],
+      };
     }
 
     case 'refresh-succeeded': {
@@ -234,6 +349,11 @@ export function transition(
         rejected: undefined,
         blockedUntil: undefined,
         blockedBy: undefined,
+        configFailures: 0,
+        // Waiters served by this refresh do not count as use: only a request after it arms the proactive timer.
+        inUse: false,
+        fromRefresh: true,
+        servedOnArrival: event.waiting ?? 0,
       };
       return {
         state: next,
@@ -241,7 +361,6 @@ export function transition(
           { type: 'resolve-waiters', token: accessTokenOf(event.tokens) },
           { type: 'emit-tokens', tokens: event.tokens },
           { type: 'emit-refreshed', tokens: event.tokens },
-          ...proactiveEffects(next, now, policy),
         ],
       };
     }
@@ -256,7 +375,7 @@ export function transition(
           effects: [
             { type: 'cancel-timers' },
             { type: 'reject-waiters', error },
-            { type: 'clear-store' },
+            { type: 'clear-store', version: state.tokens?.version },
             { type: 'emit-refresh-failed', error: cause, attempt: state.attempt, willRetry: false },
             { type: 'emit-tokens', tokens: undefined },
             { type: 'emit-reauth-required', error },
@@ -275,8 +394,17 @@ export function transition(
         return { state: next, effects };
       }
       const error = new RefreshFailedError(event.kind, state.attempt, { cause });
+      // A configuration error backs off exponentially (jittered) rather than blocking for maxDelayMs at once: one
+      // bad answer costs a moment, a wrong secret about one token call per maxDelayMs.
+      const configFailures = event.kind === 'config' ? state.configFailures + 1 : state.configFailures;
       const cooldown =
-        event.kind === 'config' ? { blockedUntil: now + policy.maxDelayMs, blockedBy: error } : {};
+        event.kind === 'config'
+          ? {
+              configFailures,
+              blockedUntil: now + backoffDelay(configFailures, policy, event.jitter, event.retryAfterMs),
+              blockedBy: error,
+            }
+          : {};
       return {
         state: { ...idle(state), ...cooldown },
         effects: [
@@ -288,20 +416,37 @@ export function transition(
 
     case 'retry-due': {
       if (state.status !== 'backoff' || event.epoch !== state.epoch) return { state, effects: [] };
-      return startRefresh(state, state.reason ?? 'expired', state.attempt + 1);
+      const allowedAt = nextCallAllowedAt(state, policy);
+      if (event.waiting === false && now < allowedAt) {
+        // Nobody waits for this retry: the storm guard spaces it.
+        return { state, effects: [{ type: 'schedule-retry', epoch: state.epoch, delayMs: allowedAt - now }] };
+      }
+      return startRefresh(state, state.reason ?? 'expired', state.attempt + 1, now);
     }
 
     case 'proactive-due': {
       if (state.status !== 'idle' || event.epoch !== state.epoch || state.tokens === undefined) {
         return { state, effects: [] };
       }
+      const blocked = state.blockedUntil !== undefined && now < state.blockedUntil;
+      if (!state.inUse || blocked) return { state, effects: [] };
       // A clock that moved since the timer was set: refresh if due, otherwise set the timer again.
-      if (needsRefresh(state, now, policy)) return startRefresh(state, 'proactive', 1);
+      if (needsRefresh(state, now, policy) && now >= nextCallAllowedAt(state, policy)) {
+        return startRefresh(state, 'proactive', 1, now);
+      }
       return { state, effects: proactiveEffects(state, now, policy) };
     }
 
     case 'tokens-set': {
-      const next: MachineState = { ...initialState(event.tokens), epoch: state.epoch + 1 };
+      // Tokens another process refreshed count as refreshed ones; the storm guard and the backoffs carry over.
+      const fromStore = event.source === 'store';
+      const next: MachineState = {
+        ...initialState(event.tokens),
+        epoch: state.epoch + 1,
+        lastCallAt: state.lastCallAt,
+        fromRefresh: fromStore,
+        rejections: fromStore ? state.rejections : 0,
+      };
       const effects: Effect[] = [{ type: 'abort-refresh' }, { type: 'cancel-timers' }];
       if (event.source === 'user') effects.push({ type: 'emit-tokens', tokens: event.tokens });
       if (isUsable(next, now)) {
@@ -309,7 +454,7 @@ export function transition(
         return { state: next, effects: [...effects, ...proactiveEffects(next, now, policy)] };
       }
       // Set tokens that are already expired: refresh them for whoever is waiting (or asks next).
-      const started = startRefresh(next, 'expired', 1);
+      const started = startRefresh(next, 'expired', 1, now);
       return { state: started.state, effects: [...effects, ...started.effects] };
     }
 
@@ -317,12 +462,18 @@ export function transition(
       const error = new ReauthRequiredError('The tokens were cleared; sign in again');
       return {
         // Terminal until new tokens are set, like a revoked grant (but the user asked: no reauth-required event).
-        state: { ...initialState(undefined), status: 'reauth-required', error, epoch: state.epoch + 1 },
+        state: {
+          ...initialState(undefined),
+          status: 'reauth-required',
+          error,
+          epoch: state.epoch + 1,
+          lastCallAt: state.lastCallAt,
+        },
         effects: [
           { type: 'abort-refresh' },
           { type: 'cancel-timers' },
           { type: 'reject-waiters', error },
-          { type: 'clear-store' },
+          ...(event.source === 'store' ? [] : [{ type: 'clear-store', version: undefined } as const]),
           { type: 'emit-tokens', tokens: undefined },
         ],
       };

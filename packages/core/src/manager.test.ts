@@ -207,9 +207,11 @@ describe('createTokenManager', () => {
     expect(order).toEqual(['set A2', 'use A2']);
   });
 
-  it('refreshes proactively on a timer before expiry', async () => {
+  it('refreshes proactively on a timer before expiry, for tokens in use', async () => {
     const { manager, server, clock } = setup(undefined);
     await manager.setTokens({ accessToken: 'A1', refreshToken: 'R1', expiresAt: clock.now() + 120_000 });
+    // A request uses the token: that arms the timer (an unused token is not refreshed ahead).
+    await manager.getAccessToken();
     await clock.advance(59_999);
     expect(server.refresh).not.toHaveBeenCalled();
     await clock.advance(1);

@@ -1,106 +1,104 @@
 /**
- * `createTokenManager()`: runs the state machine (machine.ts). It owns the waiter queue, the timers (on the
- * injected clock), the store, the refresh call and the events; every decision is the machine's.
+ * `createTokenManager()`: runs the state machine (machine.ts). Every decision is the machine's; the manager runs
+ * its effects with named pieces: the waiter queue (waiter-queue.ts), the store (store-sync.ts), timers (timers.ts)
+ * and options checked once (validate.ts). What stays here: the refresh job (inside the store's lock, when it has
+ * one), the first store read, adopting tokens other processes wrote, and a cache of the last plain grant.
  */
 import { Mutex } from 'async-mutex';
-import { systemClock, unrefTimer } from './clock.ts';
-import { DisposedError, QueueFullError, WaitTimeoutError } from './errors.ts';
+import { DisposedError, WaitTimeoutError } from './errors.ts';
 import { createEmitter } from './events.ts';
 import {
   type Effect,
   initialState,
+  isUsable,
   type MachineEvent,
   type MachinePolicy,
   type MachineState,
   needsRefresh,
-  proactiveEffects,
   transition,
 } from './machine.ts';
-import { memoryStore } from './memory-store.ts';
 import { classifyRefreshError, normalizeRefreshResult } from './refresh-result.ts';
+import { createStoreSync } from './store-sync.ts';
+import { startTimer } from './timers.ts';
 import type {
   AccessToken,
   GetAccessTokenOptions,
+  HeldLock,
   RefreshOptions,
-  TimerHandle,
   TokenManager,
   TokenManagerOptions,
   TokenManagerStatus,
   TokenSet,
 } from './types.ts';
+import { checkTokens, DEFAULTS, resolveOptions } from './validate.ts';
+import { createWaiterQueue } from './waiter-queue.ts';
 
-interface Waiter {
-  resolve(token: AccessToken): void;
-  reject(error: unknown): void;
-}
-
-/** Node's timers take a 32-bit delay and fire a longer one after 1 ms; timers re-arm when they fire early. */
-const MAX_TIMER_MS = 2_147_483_647;
-
-export const DEFAULTS = {
-  skewMs: 60_000,
-  attempts: 4,
-  baseDelayMs: 250,
-  maxDelayMs: 30_000,
-  maxWaiters: 10_000,
-  waitTimeoutMs: 30_000,
-} as const;
+export { DEFAULTS } from './validate.ts';
 
 /** Events carry no per-call data here, so one object serves every call. */
 const TOKEN_NEEDED: MachineEvent = { type: 'token-needed' };
 
+/** Are `candidate` tokens newer than `current`? By version when both have one, else by their tokens. */
+export function isNewer(candidate: TokenSet, current: TokenSet | undefined): boolean {
+  if (current === undefined) return true;
+  if (candidate.version !== undefined && current.version !== undefined)
+    return candidate.version > current.version;
+  return candidate.accessToken !== current.accessToken || candidate.refreshToken !== current.refreshToken;
+}
+
 export function createTokenManager(options: TokenManagerOptions): TokenManager {
-  const clock = options.clock ?? systemClock();
-  const store = options.store ?? memoryStore(options.tokens);
+  const config = resolveOptions(options);
+  const { clock, store, random } = config;
   const stamp = (tokens: TokenSet): TokenSet =>
     tokens.issuedAt === undefined ? { ...tokens, issuedAt: clock.now() } : tokens;
-  const random = options.random ?? Math.random;
   const policy: MachinePolicy = {
-    skewMs: options.skewMs ?? DEFAULTS.skewMs,
-    maxAttempts: Math.max(1, options.retry?.attempts ?? DEFAULTS.attempts),
-    baseDelayMs: options.retry?.baseDelayMs ?? DEFAULTS.baseDelayMs,
-    maxDelayMs: options.retry?.maxDelayMs ?? DEFAULTS.maxDelayMs,
-    proactive: options.proactive ?? true,
+    skewMs: config.skewMs,
+    maxAttempts: config.attempts,
+    baseDelayMs: config.baseDelayMs,
+    maxDelayMs: config.maxDelayMs,
+    proactive: config.proactive,
+    minRefreshIntervalMs: DEFAULTS.minRefreshIntervalMs,
+    rejectWindowMs: DEFAULTS.rejectWindowMs,
   };
-  const maxWaiters = options.queue?.maxWaiters ?? DEFAULTS.maxWaiters;
-  const waitTimeoutMs = options.queue?.waitTimeoutMs ?? DEFAULTS.waitTimeoutMs;
+  const queueOptions = {
+    clock,
+    maxWaiters: config.maxWaiters,
+    timeoutMs: config.waitTimeoutMs,
+    timeoutError: () => new WaitTimeoutError(config.waitTimeoutMs),
+  };
 
   const events = createEmitter();
-  const waiters = new Set<Waiter>();
+  const disposal = new AbortController();
+  const reportStoreError = (error: Error): void => events.emit('store-error', { error });
+  const sync = createStoreSync(store, {
+    clock,
+    timeoutMs: config.storeTimeoutMs,
+    signal: disposal.signal,
+    onError: reportStoreError,
+  });
+  /** Requests waiting for a refresh. */
+  const waiters = createWaiterQueue<AccessToken>(queueOptions);
+  /** Requests waiting for the first store read. */
+  const readers = createWaiterQueue<void>(queueOptions);
   const mutex = new Mutex();
-  let state = initialState(options.tokens === undefined ? undefined : stamp(options.tokens));
-  let retryTimer: TimerHandle | undefined;
-  let proactiveTimer: TimerHandle | undefined;
+  let state = initialState(config.tokens === undefined ? undefined : stamp(config.tokens));
+  let cancelRetry: (() => void) | undefined;
+  let cancelProactive: (() => void) | undefined;
   let refreshAbort: AbortController | undefined;
   let disposed = false;
-  let storeCleared: Promise<void> = Promise.resolve();
-  // Store writes land in the order the manager issues them, whatever the store does with concurrent calls.
-  let storeTail: Promise<void> = Promise.resolve();
-  const persist = (write: () => Promise<void>): Promise<void> => {
-    const done = storeTail.then(write);
-    storeTail = done.catch(() => undefined);
-    return done;
-  };
-  // The store is read once, on first use, unless initial tokens were given. `loaded`: that read has settled, so a
-  // request can go straight to the machine without waiting a turn for `loading`.
-  let loading: Promise<void> | undefined = options.tokens === undefined ? undefined : Promise.resolve();
-  let loaded = loading !== undefined;
-  /** For `setTokens` and `clear`, which make the store's old content irrelevant: no read after them. */
-  const skipLoad = (): void => {
-    if (loading !== undefined) return;
-    loading = Promise.resolve();
-    loaded = true;
-  };
+  let storeCleared: Promise<unknown> = Promise.resolve();
+  let unsubscribe: (() => void) | undefined;
+  let subscribed = false;
+  // The store is read once, on first use, unless initial tokens were given; a read that fails is tried again by
+  // the next request (it is never taken for "no tokens").
+  let loaded = config.tokens !== undefined;
+  let loading = false;
 
   const cancelTimers = (): void => {
-    if (retryTimer !== undefined) clock.clearTimeout(retryTimer);
-    if (proactiveTimer !== undefined) clock.clearTimeout(proactiveTimer);
-    retryTimer = undefined;
-    proactiveTimer = undefined;
-  };
-
-  const reportStoreError = (error: unknown): void => {
-    events.emit('store-error', { error: error instanceof Error ? error : new Error('Token store failed') });
+    cancelRetry?.();
+    cancelProactive?.();
+    cancelRetry = undefined;
+    cancelProactive = undefined;
   };
 
   /**
@@ -145,6 +143,44 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return dispatch(TOKEN_NEEDED, now);
   };
 
+  /** Tokens another process wrote (read after a conflict or under the lock, or pushed by `subscribe`). */
+  const adopt = (tokens: TokenSet | undefined): void => {
+    if (disposed) return;
+    if (tokens === undefined) {
+      if (state.tokens !== undefined) dispatch({ type: 'cleared', source: 'store' });
+      return;
+    }
+    if (isNewer(tokens, state.tokens))
+      dispatch({ type: 'tokens-set', tokens: stamp(tokens), source: 'store' });
+  };
+
+  /** After a write or clear was refused because the store holds newer tokens: read them and use them. */
+  const adoptStored = async (): Promise<void> => {
+    try {
+      adopt(await sync.read());
+    } catch {
+      // Reported by the read's own failure path; the tokens in memory stay.
+    }
+  };
+
+  const subscribe = (): void => {
+    if (subscribed || disposed) return;
+    subscribed = true;
+    if (store.subscribe === undefined) return;
+    unsubscribe = store.subscribe((tokens) => {
+      if (tokens === undefined) {
+        adopt(undefined);
+        return;
+      }
+      try {
+        checkTokens(tokens, 'tokens pushed by the store');
+        adopt(tokens);
+      } catch (error) {
+        reportStoreError(error as Error);
+      }
+    });
+  };
+
   const run = (effect: Effect): void => {
     switch (effect.type) {
       case 'start-refresh':
@@ -156,44 +192,36 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         refreshAbort = undefined;
         return;
       case 'resolve-waiters':
-      case 'reject-waiters': {
-        const settled = [...waiters];
-        waiters.clear();
-        for (const waiter of settled) {
-          if (effect.type === 'resolve-waiters') waiter.resolve(effect.token);
-          else waiter.reject(effect.error);
-        }
+        waiters.resolveAll(effect.token);
+        return;
+      case 'reject-waiters':
+        waiters.rejectAll(effect.error);
+        return;
+      case 'schedule-retry': {
+        cancelRetry?.();
+        const epoch = effect.epoch;
+        cancelRetry = startTimer(clock, effect.delayMs, () => {
+          cancelRetry = undefined;
+          dispatch({ type: 'retry-due', epoch, waiting: waiters.size > 0 });
+        });
         return;
       }
-      case 'schedule-retry':
-        if (retryTimer !== undefined) clock.clearTimeout(retryTimer);
-        retryTimer = unrefTimer(
-          clock.setTimeout(
-            () => {
-              retryTimer = undefined;
-              dispatch({ type: 'retry-due', epoch: effect.epoch });
-            },
-            Math.min(effect.delayMs, MAX_TIMER_MS),
-          ),
-        );
+      case 'schedule-proactive': {
+        cancelProactive?.();
+        const epoch = effect.epoch;
+        cancelProactive = startTimer(clock, effect.delayMs, () => {
+          cancelProactive = undefined;
+          dispatch({ type: 'proactive-due', epoch });
+        });
         return;
-      case 'schedule-proactive':
-        if (proactiveTimer !== undefined) clock.clearTimeout(proactiveTimer);
-        proactiveTimer = unrefTimer(
-          clock.setTimeout(
-            () => {
-              proactiveTimer = undefined;
-              dispatch({ type: 'proactive-due', epoch: effect.epoch });
-            },
-            Math.min(effect.delayMs, MAX_TIMER_MS),
-          ),
-        );
-        return;
+      }
       case 'cancel-timers':
         cancelTimers();
         return;
       case 'clear-store':
-        storeCleared = persist(() => store.clear()).catch(reportStoreError);
+        storeCleared = sync.clear(effect.version).then(async (outcome) => {
+          if (outcome === 'conflict') await adoptStored();
+        });
         return;
       case 'emit-tokens':
         events.emit('tokens', effect.tokens);
@@ -211,6 +239,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       case 'emit-reauth-required':
         events.emit('reauth-required', { error: effect.error });
         return;
+      case 'emit-token-rejected':
+        events.emit('token-rejected', { error: effect.error });
+        return;
       case 'grant':
       case 'wait':
       case 'fail':
@@ -218,36 +249,64 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }
   };
 
-  /** One refresh attempt: at most one runs at a time, and its result is persisted before anyone uses it. */
+  /**
+   * One refresh attempt: at most one runs at a time in this process, and inside the store's lock across processes.
+   * Its result is persisted (bounded by the store timeout) before any waiter uses it.
+   */
   const refreshJob = async (epoch: number, tokens: TokenSet | undefined): Promise<void> => {
     const abort = new AbortController();
     refreshAbort = abort;
     const isCurrent = (): boolean => state.epoch === epoch && state.status === 'refreshing';
+
+    const attempt = async (signal: AbortSignal, held: HeldLock | undefined): Promise<TokenSet> => {
+      let base = tokens;
+      if (held !== undefined) {
+        // Another process may have refreshed while we waited for the lock: its tokens are newer by version or by
+        // refresh token (not only by access token). Usable ones are adopted; otherwise they are what we refresh.
+        const latest = await sync.read(signal);
+        if (latest !== undefined && isNewer(latest, tokens)) {
+          const stamped = stamp(latest);
+          if (isUsable({ ...initialState(stamped) }, clock.now())) return stamped;
+          base = stamped;
+        }
+        // Right before anything is sent: a holder whose lease ran out (a paused process) sends nothing.
+        await held.confirm();
+      }
+      // A refresh queued behind another one may have been superseded (clear, setTokens) meanwhile.
+      signal.throwIfAborted();
+      const result = await config.refresh({
+        tokens: base,
+        refreshToken: base?.refreshToken,
+        signal,
+        now: () => clock.now(),
+      });
+      const fresh: TokenSet = {
+        ...normalizeRefreshResult(result, base, clock.now()),
+        version: (base?.version ?? 0) + 1,
+      };
+      // New tokens are persisted before any waiter uses them; a superseded result is not persisted.
+      if (isCurrent() && (await sync.write(fresh)) === 'conflict') {
+        // Someone wrote newer tokens meanwhile: theirs win.
+        const stored = await sync.read(signal).catch(() => undefined);
+        if (stored !== undefined) return stamp(stored);
+      }
+      return fresh;
+    };
+
     try {
       await mutex.runExclusive(async () => {
-        const attempt = async (): Promise<TokenSet> => {
-          if (store.lock !== undefined) {
-            // Another process may have refreshed while we waited for the lock: use its tokens.
-            const latest = await store.get();
-            if (latest !== undefined && latest.accessToken !== tokens?.accessToken) return latest;
-          }
-          // A refresh queued behind another one may have been superseded (clear, setTokens) meanwhile.
-          abort.signal.throwIfAborted();
-          const result = await options.refresh({
-            tokens,
-            refreshToken: tokens?.refreshToken,
-            signal: abort.signal,
-            now: () => clock.now(),
-          });
-          const fresh = normalizeRefreshResult(result, tokens, clock.now());
-          // New tokens are persisted before any waiter uses them; a superseded result is not persisted.
-          if (isCurrent()) await persist(() => store.set(fresh)).catch(reportStoreError);
-          return fresh;
-        };
         try {
-          const next = await (store.lock === undefined ? attempt() : store.lock(attempt));
+          const lock = store.lock?.bind(store);
+          const next =
+            lock === undefined
+              ? await attempt(abort.signal, undefined)
+              : await lock((held) => attempt(AbortSignal.any([abort.signal, held.signal]), held), {
+                  signal: abort.signal,
+                });
           // Still inside the lock, so that `revoke()` (which takes it too) sees these tokens.
-          if (!abort.signal.aborted) dispatch({ type: 'refresh-succeeded', epoch, tokens: next });
+          if (!abort.signal.aborted) {
+            dispatch({ type: 'refresh-succeeded', epoch, tokens: next, waiting: waiters.size });
+          }
         } catch (error) {
           if (abort.signal.aborted) return;
           dispatch({ type: 'refresh-failed', epoch, ...classifyRefreshError(error), jitter: random() });
@@ -258,79 +317,81 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }
   };
 
-  const load = (): Promise<void> => {
-    loading ??= store.get().then(
+  /** The first store read, shared by every request that arrives before it settles. */
+  const load = (): void => {
+    if (loaded || loading) return;
+    loading = true;
+    sync.read().then(
       (tokens) => {
+        loading = false;
         loaded = true;
         if (tokens !== undefined && state.tokens === undefined && state.epoch === 0) {
           dispatch({ type: 'tokens-set', tokens: stamp(tokens), source: 'store' });
         }
+        readers.resolveAll(undefined);
       },
       (error: unknown) => {
-        loaded = true;
-        reportStoreError(error);
+        // Not "no tokens": the requests that needed the read get the StoreError, the next one reads again.
+        loading = false;
+        reportStoreError(error as Error);
+        readers.rejectAll(error);
       },
     );
-    return loading;
   };
 
-  const wait = (signal: AbortSignal | undefined): Promise<AccessToken> => {
-    if (waiters.size >= maxWaiters) return Promise.reject(new QueueFullError(maxWaiters));
-    return new Promise<AccessToken>((resolve, reject) => {
-      const cleanup = (): void => {
-        waiters.delete(waiter);
-        clock.clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const waiter: Waiter = {
-        resolve: (token) => {
-          cleanup();
-          resolve(token);
-        },
-        reject: (error) => {
-          cleanup();
-          reject(error);
-        },
-      };
-      const onAbort = (): void => waiter.reject(signal?.reason);
-      const timer = unrefTimer(
-        clock.setTimeout(() => waiter.reject(new WaitTimeoutError(waitTimeoutMs)), waitTimeoutMs),
-      );
-      signal?.addEventListener('abort', onAbort, { once: true });
-      waiters.add(waiter);
-    });
+  /** Waits (bounded by the wait timeout and `signal`) until the store was read. */
+  const ensureLoaded = async (signal: AbortSignal | undefined): Promise<void> => {
+    subscribe();
+    if (loaded) return;
+    const read = readers.wait(signal);
+    load();
+    await read;
+    if (disposed) throw new DisposedError();
+  };
+
+  /** For `setTokens` and `clear`, which make the store's old content irrelevant: no read after them. */
+  const skipLoad = (): void => {
+    subscribe();
+    loaded = true;
+    if (loading) readers.resolveAll(undefined);
   };
 
   const request = async (event: MachineEvent, signal: AbortSignal | undefined): Promise<AccessToken> => {
     if (disposed) throw new DisposedError();
     signal?.throwIfAborted();
+    subscribe();
     if (!loaded) {
-      await load();
-      if (disposed) throw new DisposedError();
+      await ensureLoaded(signal);
       signal?.throwIfAborted();
     }
     // A grant is answered without another turn of the event loop.
     const answer = event === TOKEN_NEEDED ? tokenNeeded() : dispatch(event);
     if (answer?.type === 'grant') return answer.token;
     if (answer?.type === 'fail') throw answer.error;
-    return wait(signal);
+    return waiters.wait(signal);
   };
 
-  for (const effect of proactiveEffects(state, clock.now(), policy)) run(effect);
+  const setTokens = async (tokens: TokenSet): Promise<void> => {
+    if (disposed) throw new DisposedError();
+    checkTokens(tokens, 'setTokens');
+    const stamped: TokenSet = { ...stamp(tokens), version: (state.tokens?.version ?? 0) + 1 };
+    skipLoad();
+    // The user's tokens take effect at once (they were never used for a refresh, so nothing can be lost if the
+    // process ends before the write); the write is ordered after every earlier one.
+    dispatch({ type: 'tokens-set', tokens: stamped, source: 'user' });
+    if ((await sync.write(stamped)) !== 'conflict') return;
+    // Another process holds a newer version: the user's new tokens (a new sign-in) go on top of it.
+    const stored = await sync.read().catch(() => undefined);
+    const on: TokenSet = { ...stamped, version: (stored?.version ?? 0) + 1 };
+    if (state.tokens === stamped) dispatch({ type: 'tokens-set', tokens: on, source: 'store' });
+    await sync.write(on);
+  };
 
   return {
     getAccessToken: (opts?: GetAccessTokenOptions) => request(TOKEN_NEEDED, opts?.signal),
     refresh: (opts?: RefreshOptions) =>
-      request({ type: 'unauthorized', failedToken: opts?.failedToken }, opts?.signal),
-    async setTokens(tokens: TokenSet): Promise<void> {
-      if (disposed) throw new DisposedError();
-      const stamped = stamp(tokens);
-      skipLoad();
-      // The user's tokens take effect at once (they were never used for a refresh, so nothing can be lost if
-      // the process ends before the write); the write is ordered after every earlier one.
-      dispatch({ type: 'tokens-set', tokens: stamped, source: 'user' });
-      await persist(() => store.set(stamped));
-    },
+      request({ type: 'unauthorized', failedToken: opts?.failedToken, jitter: random() }, opts?.signal),
+    setTokens,
     async clear(): Promise<void> {
       if (disposed) throw new DisposedError();
       skipLoad();
@@ -339,13 +400,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     },
     async revoke(opts?: { readonly signal?: AbortSignal | undefined }): Promise<void> {
       if (disposed) throw new DisposedError();
-      await load();
+      await ensureLoaded(opts?.signal);
       await mutex.runExclusive(async () => {
         const tokens = state.tokens;
         dispatch({ type: 'cleared' });
         await storeCleared;
-        if (options.revoke === undefined || tokens === undefined) return;
-        await options.revoke({
+        if (config.revoke === undefined || tokens === undefined) return;
+        await config.revoke({
           tokens,
           signal: opts?.signal ?? new AbortController().signal,
           now: () => clock.now(),
@@ -357,8 +418,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       disposed = true;
       cancelTimers();
       refreshAbort?.abort();
+      disposal.abort(new DisposedError());
+      unsubscribe?.();
       const error = new DisposedError();
-      for (const waiter of [...waiters]) waiter.reject(error);
+      waiters.rejectAll(error);
+      readers.rejectAll(error);
       events.clear();
     },
     get state(): TokenManagerStatus {

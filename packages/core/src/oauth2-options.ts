@@ -3,7 +3,9 @@
  * function is created, with a `ConfigurationError` written from fixed text (no option value is ever quoted,
  * so a secret cannot end up in a message).
  */
+import { systemClock } from './clock.ts';
 import { ConfigurationError } from './errors.ts';
+import type { Clock } from './types.ts';
 
 /** How the client authenticates to the token endpoint (RFC 6749 section 2.3.1). */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -31,6 +33,8 @@ export interface OAuth2RefreshOptions {
   readonly timeoutMs?: number | undefined;
   /** Most bytes of a response body that are read. Default 1 MiB. */
   readonly maxResponseBytes?: number | undefined;
+  /** The clock the request timeout runs on (pass the manager's, e.g. a fake clock in tests). Default the system's. */
+  readonly clock?: Clock | undefined;
 }
 
 /** Validated options, with defaults applied. */
@@ -44,6 +48,7 @@ export interface ResolvedOAuth2Options {
   readonly fetch: typeof fetch;
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
+  readonly clock: Clock;
 }
 
 export const DEFAULT_TIMEOUT_MS: number = 30_000;
@@ -145,5 +150,6 @@ export function resolveOptions(options: OAuth2RefreshOptions): ResolvedOAuth2Opt
       Number.MAX_SAFE_INTEGER,
       'maxResponseBytes',
     ),
+    clock: options.clock ?? systemClock(),
   };
 }

@@ -15,6 +15,7 @@ import {
   readBody,
 } from './oauth2-response.ts';
 import { parseRetryAfter } from './retry-after.ts';
+import { startTimer } from './timers.ts';
 import type { RefreshContext, RefreshFunction } from './types.ts';
 
 export type { ClientAuthMethod, OAuth2RefreshOptions } from './oauth2-options.ts';
@@ -100,10 +101,11 @@ export async function exchange<T>(
   let timedOut = false;
   const onAbort = (): void => controller.abort(outer.reason);
   outer.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => {
+  // On the injected clock; unref'd: the request in flight keeps a process alive, the timer need not.
+  const cancelTimer = startTimer(config.clock, config.timeoutMs, () => {
     timedOut = true;
     controller.abort(new DOMException('The token request timed out', 'TimeoutError'));
-  }, config.timeoutMs);
+  });
 
   // The caller's abort is passed on as it is; a timeout or a network failure is transient.
   const failure = (error: unknown, reason: string, status?: number): unknown => {
@@ -160,7 +162,7 @@ export async function exchange<T>(
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), context.now());
     throw errorResponse(status, errorCodeOf(body, secrets), retryAfterMs);
   } finally {
-    clearTimeout(timer);
+    cancelTimer();
     outer.removeEventListener('abort', onAbort);
   }
 }

@@ -133,9 +133,13 @@ export interface RetryOptions {
 }
 
 export interface QueueOptions {
-  /** Most requests that may wait for one refresh. Default 10_000. */
+  /** Most requests that may wait for one refresh (an integer >= 1). Default 10_000. */
   readonly maxWaiters?: number;
-  /** How long a request waits for a refresh before `WaitTimeoutError`. Default 30_000 ms. */
+  /**
+   * How long a request waits for a refresh (or the first store read) before `WaitTimeoutError`. Default 30_000 ms.
+   * Any value >= 1 works, 2^31 ms and more included; `Infinity` means no timeout (the request's own signal and
+   * `dispose()` still end the wait). While a request waits, the process is kept alive.
+   */
   readonly waitTimeoutMs?: number;
 }
 
@@ -155,22 +159,42 @@ export interface TokenManagerEvents {
   'reauth-required': { readonly error: Error };
   /** The store failed; the manager carries on with the tokens it holds in memory. */
   'store-error': { readonly error: Error };
+  /**
+   * The API rejected (401) an access token the token endpoint had just issued: the next refresh is backed off
+   * (`error.retryAfterMs`), exponentially while it repeats. Usually a wrong audience or a clock skew at the API.
+   */
+  'token-rejected': { readonly error: Error };
 }
 
 export type TokenManagerEventName = keyof TokenManagerEvents;
 
+/**
+ * Options of `createTokenManager()`. Every option is checked at creation: a value that cannot work throws a
+ * `ConfigurationError` that names the option.
+ */
 export interface TokenManagerOptions {
-  /** Initial tokens. When absent, the store is read on first use. */
+  /** Initial tokens (checked like every token set: a header-safe access token). When absent, the store is read on first use. */
   readonly tokens?: TokenSet | undefined;
+  /** Required. */
   readonly refresh: RefreshFunction;
   /** Used by `manager.revoke()` to revoke the tokens at the server (logout), e.g. `oauth2Revoke()`. */
   readonly revoke?: RevokeFunction | undefined;
   /** Default `memoryStore()`. */
   readonly store?: TokenStore | undefined;
-  /** Refresh this long before expiry. Default 60_000 ms, clamped to half the token's lifetime. */
+  /** Refresh this long before expiry (finite, >= 0). Default 60_000 ms, clamped to half the token's lifetime. */
   readonly skewMs?: number | undefined;
-  /** Refresh on a timer before expiry, so requests rarely wait. Default true. */
+  /**
+   * Refresh ahead of expiry for tokens in use, so requests rarely wait. Default true. A request inside the skew
+   * window starts a background refresh; the timer is armed only once a request used the current token, so an idle
+   * manager makes no token calls. Refreshes nobody waits for are at least 1 s apart, whatever the server returns.
+   */
   readonly proactive?: boolean | undefined;
+  /**
+   * Bound on each store call (read, write, clear), in ms (>= 1, `Infinity`: none). Default 5_000. A read that fails
+   * or times out rejects the requests that needed it with a `StoreError` (the next request reads again); a write
+   * that fails or times out is reported as `store-error` and the manager carries on from memory.
+   */
+  readonly storeTimeoutMs?: number | undefined;
   readonly retry?: RetryOptions | undefined;
   readonly queue?: QueueOptions | undefined;
   readonly clock?: Clock | undefined;

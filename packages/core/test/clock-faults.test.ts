@@ -59,6 +59,7 @@ describe('the wall clock steps backwards', () => {
     const clock = createFakeClock();
     // 2 minutes of lifetime, 60 s of skew: the proactive refresh is due 60 s after issue.
     const { manager, refresh } = await setup(issuedNow(2 * MINUTE), HOUR, clock);
+    await manager.getAccessToken(); // in use: the proactive timer is armed
     await clock.advance(40_000);
     clock.jump(-30_000); // the wall clock now reads issue + 10 s
     await clock.advance(20_000); // the timer fires (60 s monotonic) at wall issue + 30 s: too early
@@ -93,9 +94,11 @@ describe('the wall clock steps forward', () => {
   it('past expiry, before any timer fired: the next request refreshes, and the old timer does not refresh again', async () => {
     const clock = createFakeClock();
     const { manager, refresh } = await setup(issuedNow(HOUR), HOUR, clock);
+    await manager.getAccessToken(); // in use: the first token's timer is armed
     clock.jump(2 * HOUR);
     await expect(manager.getAccessToken()).resolves.toMatchObject({ token: 'A2' });
     expect(refresh).toHaveBeenCalledTimes(1);
+    await manager.getAccessToken(); // the new token is in use too
     // The first token's timer (59 min monotonic) was replaced by the new token's (59 min from now).
     await clock.advance(58 * MINUTE);
     expect(refresh).toHaveBeenCalledTimes(1);
@@ -115,14 +118,15 @@ describe('the wall clock steps forward', () => {
 });
 
 describe('the proactive timer', () => {
-  it('is armed for tokens given at creation, as it is for tokens set later', async () => {
+  it('is armed for tokens given at creation once a request uses them, as it is for tokens set later', async () => {
     const clock = createFakeClock();
     const refresh = vi.fn<RefreshFunction>(async () => ({
       accessToken: 'A2',
       refreshToken: 'R2',
       expiresIn: 3600,
     }));
-    createTokenManager({ tokens: issuedNow(2 * MINUTE)(clock.now()), refresh, clock });
+    const manager = createTokenManager({ tokens: issuedNow(2 * MINUTE)(clock.now()), refresh, clock });
+    await manager.getAccessToken();
     // Due 60 s after issue (2 minutes of lifetime, skew clamped to half of it); no request in between.
     await clock.advance(60_000);
     expect(refresh).toHaveBeenCalledTimes(1);

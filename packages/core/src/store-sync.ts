@@ -1,0 +1,113 @@
+/**
+ * The manager's side of the store: every call bounded by the store timeout and a signal, reads validated and never
+ * taken for "no tokens" when they fail, writes in the order the manager issues them, conflicts told apart from
+ * failures.
+ */
+import { isTokenRelayError, StoreError } from './errors.ts';
+import { startTimer } from './timers.ts';
+import type { Clock, TokenSet, TokenStore } from './types.ts';
+import { tokenSetProblem } from './validate.ts';
+
+export type WriteOutcome = 'written' | 'conflict' | 'failed';
+
+export interface StoreSync {
+  /** The stored tokens, checked; rejects with a `StoreError` when the store fails, hangs or holds unusable data. */
+  read(signal?: AbortSignal | undefined): Promise<TokenSet | undefined>;
+  /** Writes after every earlier write or clear; never rejects (failures go to `onError`). */
+  write(tokens: TokenSet): Promise<WriteOutcome>;
+  /** Clears after every earlier write; `version`: only while the store holds at most that version. */
+  clear(version: number | undefined): Promise<WriteOutcome>;
+}
+
+export interface StoreSyncOptions {
+  readonly clock: Clock;
+  readonly timeoutMs: number;
+  /** Aborted on `dispose()`: every pending store call is abandoned. */
+  readonly signal: AbortSignal;
+  readonly onError: (error: Error) => void;
+}
+
+const asStoreError = (error: unknown, what: string): Error =>
+  isTokenRelayError(error, 'STORE') || isTokenRelayError(error, 'STORE_CONFLICT')
+    ? (error as Error)
+    : new StoreError(`The token store failed to ${what}`, { cause: error });
+
+export function createStoreSync(store: TokenStore, options: StoreSyncOptions): StoreSync {
+  const { clock, timeoutMs } = options;
+  let tail: Promise<unknown> = Promise.resolve();
+
+  /** Runs one store call with the store timeout and the given signals; the store gets a signal that says so. */
+  const bounded = <T>(
+    what: string,
+    call: (signal: AbortSignal) => Promise<T>,
+    signal?: AbortSignal | undefined,
+  ): Promise<T> => {
+    const controller = new AbortController();
+    const signals = [options.signal, controller.signal, ...(signal === undefined ? [] : [signal])];
+    const combined = AbortSignal.any(signals);
+    return new Promise<T>((resolve, reject) => {
+      const finish = (): void => {
+        cancel();
+        combined.removeEventListener('abort', onAbort);
+      };
+      const onAbort = (): void => {
+        finish();
+        reject(asStoreError(combined.reason, what));
+      };
+      const cancel = startTimer(clock, timeoutMs, () =>
+        controller.abort(new StoreError(`The token store did not ${what} within ${timeoutMs} ms`)),
+      );
+      if (combined.aborted) {
+        onAbort();
+        return;
+      }
+      combined.addEventListener('abort', onAbort, { once: true });
+      let pending: Promise<T>;
+      try {
+        pending = Promise.resolve(call(combined));
+      } catch (error) {
+        pending = Promise.reject(error);
+      }
+      pending.then(
+        (value) => {
+          finish();
+          resolve(value);
+        },
+        (error: unknown) => {
+          finish();
+          reject(asStoreError(error, what));
+        },
+      );
+    });
+  };
+
+  const ordered = (what: string, call: (signal: AbortSignal) => Promise<void>): Promise<WriteOutcome> => {
+    const done = tail.then(() =>
+      bounded(what, call).then(
+        (): WriteOutcome => 'written',
+        (error: unknown): WriteOutcome => {
+          if (isTokenRelayError(error, 'STORE_CONFLICT')) return 'conflict';
+          options.onError(error as Error);
+          return 'failed';
+        },
+      ),
+    );
+    tail = done;
+    return done;
+  };
+
+  return {
+    async read(signal) {
+      const tokens = await bounded('read the tokens', (s) => store.get({ signal: s }), signal);
+      if (tokens === undefined) return undefined;
+      const problem = tokenSetProblem(tokens);
+      if (problem !== undefined) throw new StoreError(`The token store returned unusable tokens: ${problem}`);
+      return tokens;
+    },
+    write: (tokens) => ordered('write the tokens', (signal) => store.set(tokens, { signal })),
+    clear: (version) =>
+      ordered('clear the tokens', (signal) =>
+        store.clear(version === undefined ? { signal } : { signal, version }),
+      ),
+  };
+}

@@ -14,6 +14,7 @@ export interface AppConfig {
   readonly apiOrigin: string;
   readonly clientId: string;
   readonly acquireTimeoutMs: number;
+  readonly proactive: boolean;
   readonly storeKey: string;
 }
 
@@ -66,6 +67,7 @@ let reauthAt: number | undefined;
 const store = browserStore({ key: config.storeKey, acquireTimeoutMs: config.acquireTimeoutMs });
 const manager = createTokenManager({
   store,
+  proactive: config.proactive,
   refresh: oauth2Refresh({
     tokenEndpoint: config.tokenEndpoint,
     clientId: config.clientId,

@@ -8,6 +8,11 @@ export interface BrowserAppOptions {
   readonly accessTokenTtlMs?: number | undefined;
   /** How long a tab waits for another tab's refresh (the store's acquire timeout). Default 5_000 ms. */
   readonly acquireTimeoutMs?: number | undefined;
+  /**
+   * The managers' `proactive` option (refresh on a timer before expiry). Default true. The tests turn it off to
+   * count refreshes on use, which is what a hidden tab (throttled timers) relies on.
+   */
+  readonly proactive?: boolean | undefined;
   /** Package name -> source file, to bundle the packages' sources instead of their builds (the tests do). */
   readonly alias?: Readonly<Record<string, string>> | undefined;
 }
@@ -58,6 +63,7 @@ export async function startBrowserApp(options: BrowserAppOptions = {}): Promise<
         apiOrigin: server?.apiOrigin,
         clientId: server?.emu.clientId,
         acquireTimeoutMs: options.acquireTimeoutMs ?? 5_000,
+        proactive: options.proactive ?? true,
         storeKey: 'example',
       }),
       '/login': () => server?.emu.tokenSet(),

@@ -16,6 +16,7 @@ const alias = {
 };
 const ARTIFACTS = root('.tmp/artifacts');
 const ACQUIRE_TIMEOUT_MS = 5_000;
+const TTL_MS = 4_000;
 
 let chromium: LaunchedChromium;
 let app: BrowserApp;
@@ -31,9 +32,9 @@ afterAll(async () => {
 
 declare const window: { tokenrelayApp: TokenRelayApp };
 
-const openTab = async (context: BrowserContext, tab: string): Promise<Page> => {
+const openTab = async (context: BrowserContext, tab: string, on: BrowserApp = app): Promise<Page> => {
   const page = await context.newPage();
-  await page.goto(`${app.pageUrl}?tab=${tab}`);
+  await page.goto(`${on.pageUrl}?tab=${tab}`);
   await page.waitForFunction(() => document.body.dataset.ready === 'true');
   return page;
 };
@@ -43,25 +44,64 @@ const snapshot = (page: Page): Promise<TabSnapshot> => page.evaluate(() => windo
 
 describe('Chromium: one refresh across the tabs of a browser context', () => {
   it('4 pages x 20 concurrent requests x 3 expiries: 3 token calls, no reuse, no failure', async () => {
-    const { emu } = app.server;
-    const calls0 = emu.counters.tokenCalls;
+    // Tokens that really expire (4 s), refreshed on use only: the requests after each expiry find the token expired.
+    const timed = await startBrowserApp({
+      alias,
+      acquireTimeoutMs: ACQUIRE_TIMEOUT_MS,
+      accessTokenTtlMs: TTL_MS,
+      proactive: false,
+    });
+    const { emu } = timed.server;
     const context = await chromium.browser.newContext();
     try {
-      const pages = await Promise.all(['A', 'B', 'C', 'D'].map((tab) => openTab(context, tab)));
+      const pages = await Promise.all(['A', 'B', 'C', 'D'].map((tab) => openTab(context, tab, timed)));
       await pages[0]!.evaluate(() => window.tokenrelayApp.signIn());
       const results: BurstResult[] = [];
       for (let expiry = 0; expiry <= 3; expiry++) {
-        if (expiry > 0) emu.expireAccessTokens();
+        if (expiry > 0) await new Promise((resolve) => setTimeout(resolve, TTL_MS + 100));
         results.push(
           ...(await Promise.all(pages.map((page, i) => burst(page, 20, i % 2 === 0 ? 'ky' : 'fetch')))),
         );
       }
       expect(results.flatMap((result) => result.failed)).toEqual([]);
       expect(results.reduce((sum, result) => sum + result.ok, 0)).toBe(4 * 20 * 4);
-      expect(emu.counters.tokenCalls - calls0).toBe(3);
+      expect(emu.counters.tokenCalls).toBe(3);
       expect(emu.counters.reuseDetections).toBe(0);
       const snapshots = await Promise.all(pages.map(snapshot));
       expect(snapshots.reduce((sum, s) => sum + s.tokenCalls, 0)).toBe(3);
+      // Every page ends on the token of the third refresh (serial 1 is the sign-in's).
+      expect(snapshots.map((s) => s.tokenSerial)).toEqual([4, 4, 4, 4]);
+    } finally {
+      await context.close();
+      await timed.close();
+    }
+  }, 60_000);
+
+  it('logout in one page: every other page reports reauth-required within 1 s, with no token call', async () => {
+    const { emu } = app.server;
+    const context = await chromium.browser.newContext();
+    try {
+      const pages = await Promise.all(['A', 'B', 'C', 'D'].map((tab) => openTab(context, tab)));
+      await pages[0]!.evaluate(() => window.tokenrelayApp.signIn());
+      const warmed = await Promise.all(pages.map((page) => burst(page, 5, 'fetch')));
+      expect(warmed.flatMap((result) => result.failed)).toEqual([]);
+      const calls = emu.counters.tokenCalls;
+      const loggedOutAt = Date.now();
+      await pages[0]!.evaluate(() => window.tokenrelayApp.logout());
+      const others = pages.slice(1);
+      await Promise.all(
+        others.map((page) =>
+          page.waitForFunction(() => window.tokenrelayApp.snapshot().reauthRequired, undefined, {
+            timeout: 1_000,
+            polling: 20,
+          }),
+        ),
+      );
+      expect(Date.now() - loggedOutAt).toBeLessThan(1_000 + 200);
+      expect(emu.counters.tokenCalls).toBe(calls);
+      const after = await burst(pages[2]!, 5, 'fetch');
+      expect(after.failed).toEqual(Array(5).fill('ReauthRequiredError'));
+      expect(emu.counters.tokenCalls).toBe(calls);
     } finally {
       await context.close();
     }

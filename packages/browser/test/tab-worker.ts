@@ -1,16 +1,21 @@
 /**
  * One browser "tab" as a worker thread: its own token manager and fetch adapter on a `browserStore` that shares the
- * Web Lock (Node's navigator.locks works across worker threads), the BroadcastChannel and the stored tokens with
- * the other tabs. The parent sends `{ type: 'round' }`; the tab sends back how its concurrent requests ended.
+ * lock, the BroadcastChannel (Node's works across worker threads) and the stored tokens with the other tabs. The
+ * parent sends `{ type: 'round' }`; the tab sends back how its concurrent requests ended.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createTokenManager, oauth2Refresh } from '@tokenrelay/core';
 import { withTokenRefresh } from '@tokenrelay/fetch';
-import { browserStore, type LockManagerLike } from '../src/index.ts';
+import { browserStore } from '../src/index.ts';
+import { sharedLocks } from './shared-locks.ts';
 import { sharedStorage } from './shared-storage.ts';
 
 export interface TabData {
   readonly buffer: SharedArrayBuffer;
+  /** The grant's lock (see shared-locks.ts for why not Node's navigator.locks). */
+  readonly lockBuffer: SharedArrayBuffer;
+  /** One float64: ms added to Date.now() by every tab and the server (the test moves time forward by a token's life). */
+  readonly clockOffset: SharedArrayBuffer;
   readonly key: string;
   readonly tokenEndpoint: string;
   readonly clientId: string;
@@ -30,36 +35,21 @@ const data = workerData as TabData;
 const port = parentPort;
 if (port === null) throw new Error('tab-worker runs as a worker thread');
 
-/**
- * Node 24's navigator.locks grants a lock released in another thread only when the waiting thread next touches
- * the lock manager: an idle waiter can wait for seconds (measured: 2 of 8 threads got the lock within 3 s). Browsers
- * do not need this; here a waiting tab polls `query()` every 10 ms so that the wake-up comes at once.
- */
-const nodeLocks: LockManagerLike = {
-  async request(name, options, callback) {
-    const poll = setInterval(() => void navigator.locks.query(), 10);
-    let granted = false;
-    try {
-      return await navigator.locks.request(name, options, async (lock) => {
-        granted = true;
-        clearInterval(poll);
-        return callback(lock);
-      });
-    } finally {
-      if (!granted) clearInterval(poll);
-    }
-  },
-};
-
 const store = browserStore({
-  locks: nodeLocks,
+  locks: sharedLocks(data.lockBuffer),
   storage: 'localstorage',
   localStorage: sharedStorage(data.buffer),
   key: data.key,
   visibility: null,
 });
+const offset = new Float64Array(data.clockOffset);
 const manager = createTokenManager({
   store,
+  clock: {
+    now: () => Date.now() + offset[0]!,
+    setTimeout: (callback, ms) => setTimeout(callback, ms),
+    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  },
   refresh: oauth2Refresh({
     tokenEndpoint: data.tokenEndpoint,
     clientId: data.clientId,

@@ -2,18 +2,22 @@ import { Worker } from 'node:worker_threads';
 import { createOAuthServer, type ListeningOAuthServer, type OAuthServer } from '@tokenrelay/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserStore } from '../src/index.ts';
+import { createSharedLockBuffer } from './shared-locks.ts';
 import { createSharedStorageBuffer, sharedStorage } from './shared-storage.ts';
 import type { RoundResult, TabData } from './tab-worker.ts';
 
 const TABS = 8;
 const CONCURRENCY = 20;
 const EXPIRIES = 5;
+const TTL_MS = 60_000;
+const clockOffset = new SharedArrayBuffer(8);
+const offset = new Float64Array(clockOffset);
 
 let emu: OAuthServer;
 let live: ListeningOAuthServer;
 
 beforeAll(async () => {
-  emu = createOAuthServer();
+  emu = createOAuthServer({ accessTokenTtlMs: TTL_MS, clock: { now: () => Date.now() + offset[0]! } });
   live = await emu.listen();
 });
 afterAll(async () => {
@@ -51,7 +55,7 @@ const nextMessage = <T>(worker: Worker, type: string, timeoutMs = 20_000): Promi
     worker.on('exit', onExit);
   });
 
-describe('worker threads as tabs (Node navigator.locks + BroadcastChannel)', () => {
+describe('worker threads as tabs (shared lock, Node BroadcastChannel, shared storage)', () => {
   it(`${TABS} tabs x ${CONCURRENCY} concurrent requests x ${EXPIRIES} expiries: one token call per expiry, no reuse, no failure`, async () => {
     const buffer = createSharedStorageBuffer();
     const key = `workers-${process.pid}`;
@@ -67,6 +71,8 @@ describe('worker threads as tabs (Node navigator.locks + BroadcastChannel)', () 
 
     const data: TabData = {
       buffer,
+      lockBuffer: createSharedLockBuffer(),
+      clockOffset,
       key,
       tokenEndpoint: live.tokenEndpoint,
       clientId: emu.clientId,
@@ -82,8 +88,9 @@ describe('worker threads as tabs (Node navigator.locks + BroadcastChannel)', () 
       await Promise.all(workers.map((worker) => nextMessage(worker, 'ready')));
       const rounds: RoundResult[][] = [];
       for (let expiry = 0; expiry <= EXPIRIES; expiry++) {
-        // Every access token issued so far is now rejected: each tab's requests get 401s at the same moment.
-        if (expiry > 0) emu.expireAccessTokens();
+        // Time moves past the token's life for the server and every tab at once (a shared clock offset), so each
+        // tab's next requests find the token expired at the same moment, however slowly the machine runs.
+        if (expiry > 0) offset[0] = offset[0]! + TTL_MS + 1_000;
         rounds.push(
           await Promise.all(
             workers.map((worker) => {

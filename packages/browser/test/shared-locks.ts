@@ -9,6 +9,15 @@ import type { LockManagerLike } from '../src/index.ts';
  */
 export const createSharedLockBuffer = (): SharedArrayBuffer => new SharedArrayBuffer(4);
 
+/** `Atomics.waitAsync` (ES2024; the project's lib is ES2023). */
+type WaitAsync = (
+  array: Int32Array,
+  index: number,
+  value: number,
+  timeoutMs: number,
+) => { readonly async: boolean; readonly value: unknown };
+const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+
 export function sharedLocks(buffer: SharedArrayBuffer): LockManagerLike {
   const word = new Int32Array(buffer);
   return {
@@ -17,7 +26,7 @@ export function sharedLocks(buffer: SharedArrayBuffer): LockManagerLike {
       for (;;) {
         signal?.throwIfAborted();
         if (Atomics.compareExchange(word, 0, 0, 1) === 0) break;
-        const wait = Atomics.waitAsync(word, 0, 1, 50);
+        const wait = waitAsync(word, 0, 1, 50);
         if (wait.async) await wait.value;
       }
       try {

@@ -28,9 +28,9 @@ export interface BrowserApp {
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
 /** Bundles the page (plain ESM) with esbuild. */
-async function bundle(alias: Readonly<Record<string, string>> | undefined): Promise<string> {
+async function bundle(entry: string, alias: Readonly<Record<string, string>> | undefined): Promise<string> {
   const result = await build({
-    entryPoints: [here('./app.ts')],
+    entryPoints: [here(entry)],
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -50,17 +50,28 @@ async function bundle(alias: Readonly<Record<string, string>> | undefined): Prom
  * stands in for a sign-in: it hands out a new grant.
  */
 export async function startBrowserApp(options: BrowserAppOptions = {}): Promise<BrowserApp> {
-  const [script, html] = await Promise.all([bundle(options.alias), readFile(here('./index.html'), 'utf8')]);
+  const [script, scenarios, html] = await Promise.all([
+    bundle('./app.ts', options.alias),
+    bundle('./scenarios.ts', options.alias),
+    readFile(here('./index.html'), 'utf8'),
+  ]);
   let server: CorsEmulation | undefined;
   const page = await serveStatic(
     {
       '/': { body: html, contentType: 'text/html; charset=utf-8' },
       '/app.js': { body: script, contentType: 'text/javascript; charset=utf-8' },
+      // The adapters' scenarios for the browser tests: a blank page with the scenario functions.
+      '/scenarios.html': {
+        body: '<!doctype html><meta charset="utf-8"><title>scenarios</title><script type="module" src="/scenarios.js"></script>',
+        contentType: 'text/html; charset=utf-8',
+      },
+      '/scenarios.js': { body: scenarios, contentType: 'text/javascript; charset=utf-8' },
     },
     {
       '/config.json': () => ({
         tokenEndpoint: server?.tokenEndpoint,
         apiOrigin: server?.apiOrigin,
+        otherOrigin: server?.otherOrigin,
         clientId: server?.emu.clientId,
         acquireTimeoutMs: options.acquireTimeoutMs ?? 5_000,
         proactive: options.proactive ?? true,
@@ -71,7 +82,9 @@ export async function startBrowserApp(options: BrowserAppOptions = {}): Promise<
   );
   try {
     server = await startCorsEmulation({
-      allowedOrigins: [page.origin],
+      // After a redirect to another origin a browser sends `Origin: null` (a tainted origin), so the other origin
+      // must allow that too for the page to read the final response.
+      allowedOrigins: [page.origin, 'null'],
       clientAuth: 'none',
       accessTokenTtlMs: options.accessTokenTtlMs,
     });

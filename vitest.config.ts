@@ -18,6 +18,7 @@ const alias = {
   '@tokenrelay/test-utils/integration': here('./test-utils/src/integration/index.ts'),
   '@tokenrelay/test-utils/browser': here('./test-utils/src/browser/index.ts'),
   '@tokenrelay/test-utils/vitest': here('./test-utils/src/vitest/index.ts'),
+  '@tokenrelay/test-utils/store-contract': here('./test-utils/src/store-contract/index.ts'),
   '@tokenrelay/test-utils': here('./test-utils/src/index.ts'),
 };
 

@@ -37,6 +37,7 @@ export { createTokenManager } from './manager.ts';
 export { memoryStore } from './memory-store.ts';
 export { type ClientAuthMethod, type OAuth2RefreshOptions, oauth2Refresh } from './oauth2.ts';
 export { type OAuth2RevokeOptions, oauth2Revoke } from './oauth2-revoke.ts';
+export { createManagerPool, type ManagerPool, type ManagerPoolOptions } from './pool.ts';
 export type {
   AccessToken,
   Clock,

@@ -223,6 +223,20 @@ describe('transition table', () => {
       ['emit-token-rejected', 'fail'],
     ],
     [
+      'a refreshed token that already served 3 requests is no rejection streak (a server that revoked it)',
+      { ...used(next), fromRefresh: true, rejections: 1, handedOut: 3 },
+      { type: 'unauthorized', failedToken: 'A2', jitter: 0 },
+      'refreshing',
+      ['start-refresh', 'wait'],
+    ],
+    [
+      'more 401s for a token already reported count once',
+      { ...used(next), fromRefresh: true, rejections: 1, rejected: 'A2', status: 'refreshing' },
+      { type: 'unauthorized', failedToken: 'A2', jitter: 0 },
+      'refreshing',
+      ['wait'],
+    ],
+    [
       'a 401 for an old refreshed token is no rejection streak',
       { ...used({ ...next, issuedAt: NOW - 60_000 }), fromRefresh: true, rejections: 3 },
       { type: 'unauthorized', failedToken: 'A2' },

@@ -34,12 +34,17 @@ export interface MachineState {
   readonly inUse: boolean;
   /** The current tokens came from a refresh (or another process's), not from the user: a 401 soon after is suspect. */
   readonly fromRefresh: boolean;
+  /** The current tokens came from a refresh that requests were waiting for (a burst, whose stragglers follow). */
+  readonly servedWaiters: boolean;
   /** Configuration errors in a row (the config backoff's exponent). */
   readonly configFailures: number;
   /** Just-issued tokens rejected by the API in a row (the rejection backoff's exponent). */
   readonly rejections: number;
-  /** How many waiting requests the current tokens were handed to when they arrived. */
-  readonly servedOnArrival: number;
+  /**
+   * How many requests the current tokens were handed to, counted up to `HANDED_OUT_CAP` only (so that a token in
+   * steady use is a state that no longer changes).
+   */
+  readonly handedOut: number;
 }
 
 export interface MachinePolicy {
@@ -139,10 +144,14 @@ export const initialState = (tokens: TokenSet | undefined): MachineState => ({
   lastCallAt: undefined,
   inUse: false,
   fromRefresh: false,
+  servedWaiters: false,
   configFailures: 0,
   rejections: 0,
-  servedOnArrival: 0,
+  handedOut: 0,
 });
+
+/** `handedOut` stops counting here: a token handed to this many requests has been in real use. */
+export const HANDED_OUT_CAP = 3;
 
 /** The skew in effect for these tokens: the configured one, clamped to half the token's lifetime. */
 export function effectiveSkew(tokens: TokenSet, skewMs: number): number {
@@ -230,17 +239,35 @@ const startRefresh = (
   };
 };
 
-/** A request is handed the current token: the first one since the tokens arrived arms the proactive timer. */
+/**
+ * How soon after a refresh a request still belongs to the burst that caused it: a quarter of the new token's
+ * lifetime, 1 s at most. Such stragglers do not count as use (else every burst would arm a refresh ahead).
+ */
+export function stragglerWindow(tokens: TokenSet, policy: MachinePolicy): number {
+  if (tokens.expiresAt === undefined || tokens.issuedAt === undefined) return policy.minRefreshIntervalMs;
+  return Math.min(policy.minRefreshIntervalMs, (tokens.expiresAt - tokens.issuedAt) / 4);
+}
+
+/**
+ * A request is handed the current token. The first one that uses it (a request after the burst that caused the
+ * refresh, or any request for tokens that did not come from a refresh requests waited for) arms the proactive timer.
+ */
 const grant = (
   state: MachineState,
   now: number,
   policy: MachinePolicy,
   effects: Effect[] = [],
 ): Transition => {
-  const answer: Effect = { type: 'grant', token: accessTokenOf(state.tokens as TokenSet) };
-  if (state.inUse) return { state, effects: [...effects, answer] };
-  const next: MachineState = { ...state, inUse: true };
-  const timer = next.status === 'idle' ? proactiveEffects(next, now, policy) : [];
+  const tokens = state.tokens as TokenSet;
+  const answer: Effect = { type: 'grant', token: accessTokenOf(tokens) };
+  const inUse =
+    state.inUse ||
+    !state.servedWaiters ||
+    tokens.issuedAt === undefined ||
+    now - tokens.issuedAt >= stragglerWindow(tokens, policy);
+  if (state.inUse && state.handedOut >= HANDED_OUT_CAP) return { state, effects: [...effects, answer] };
+  const next: MachineState = { ...state, inUse, handedOut: Math.min(HANDED_OUT_CAP, state.handedOut + 1) };
+  const timer = !state.inUse && inUse && next.status === 'idle' ? proactiveEffects(next, now, policy) : [];
   return { state: next, effects: [...effects, ...timer, answer] };
 };
 
@@ -317,9 +344,15 @@ export function transition(
       const stale = event.failedToken !== undefined && event.failedToken !== current;
       // A 401 for a token that was already replaced says nothing about the current one: no new refresh.
       if (stale || current === undefined) return onTokenNeeded(state, now, policy, 'unauthorized');
+      // Another 401 for a token already reported: the same news, counted once.
+      if (state.rejected === current) return onTokenNeeded(state, now, policy, 'unauthorized');
+      // Just issued: rejected soon after a refresh, by the first requests it was handed to (the replay that waited
+      // for it, the next request). A token that went out to more requests before this 401 was in real use (a server
+      // that revoked or expired it early is no reason to back off).
       const issuedAt = state.tokens?.issuedAt;
       const justIssued =
         state.fromRefresh &&
+        state.handedOut <= 2 &&
         issuedAt !== undefined &&
         now >= issuedAt &&
         now - issuedAt < policy.rejectWindowMs;
@@ -353,7 +386,8 @@ export function transition(
         // Waiters served by this refresh do not count as use: only a request after it arms the proactive timer.
         inUse: false,
         fromRefresh: true,
-        servedOnArrival: event.waiting ?? 0,
+        handedOut: Math.min(HANDED_OUT_CAP, event.waiting ?? 0),
+        servedWaiters: (event.waiting ?? 0) > 0,
       };
       return {
         state: next,

@@ -119,14 +119,14 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       if (effect.type === 'grant' || effect.type === 'wait' || effect.type === 'fail') answer = effect;
       else run(effect);
     }
+    // A granted token may be shared by the callers that reuse it: frozen, so that none can change it for others.
+    if (answer?.type === 'grant') Object.freeze(answer.token);
     if (
       event === TOKEN_NEEDED &&
       answer?.type === 'grant' &&
       result.effects.length === 1 &&
       state === before
     ) {
-      // Shared by the callers that reuse it: frozen, so that none can change it for the others.
-      Object.freeze(answer.token);
       lastGrant = { state, answer };
     } else if (lastGrant !== undefined && lastGrant.state !== state) {
       lastGrant = undefined;
@@ -137,7 +137,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   /** `token-needed`: the last plain grant while the machine would repeat it (see `lastGrant`), else the machine. */
   const tokenNeeded = (): Effect | undefined => {
     const now = clock.now();
-    if (lastGrant !== undefined && lastGrant.state === state && !needsRefresh(state, now, policy)) {
+    // Not while the tokens are not in use yet: the machine still has to see the request that makes them so.
+    if (
+      lastGrant !== undefined &&
+      lastGrant.state === state &&
+      state.inUse &&
+      !needsRefresh(state, now, policy)
+    ) {
       return lastGrant.answer;
     }
     return dispatch(TOKEN_NEEDED, now);
@@ -266,7 +272,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         const latest = await sync.read(signal);
         if (latest !== undefined && isNewer(latest, tokens)) {
           const stamped = stamp(latest);
-          if (isUsable({ ...initialState(stamped) }, clock.now())) return stamped;
+          const replaced = stamped.accessToken === tokens?.accessToken;
+          if (!replaced && isUsable(initialState(stamped), clock.now())) return stamped;
+          // Not usable as they are: refresh them (their refresh token is the newest there is).
           base = stamped;
         }
         // Right before anything is sent: a holder whose lease ran out (a paused process) sends nothing.

@@ -98,7 +98,8 @@ describe('the wall clock steps forward', () => {
     clock.jump(2 * HOUR);
     await expect(manager.getAccessToken()).resolves.toMatchObject({ token: 'A2' });
     expect(refresh).toHaveBeenCalledTimes(1);
-    await manager.getAccessToken(); // the new token is in use too
+    await clock.advance(2_000);
+    await manager.getAccessToken(); // a request after the refresh: the new token is in use too
     // The first token's timer (59 min monotonic) was replaced by the new token's (59 min from now).
     await clock.advance(58 * MINUTE);
     expect(refresh).toHaveBeenCalledTimes(1);

@@ -194,12 +194,12 @@ describe('coordination through the store (lock, versions, subscribe)', () => {
     expect(store.lockLog).toEqual(['confirm', 'refresh']);
   });
 
-  it('after taking the lock, adopts newer stored tokens (by version and refresh token) without refreshing', async () => {
+  it('after taking the lock, adopts newer stored tokens without refreshing', async () => {
     const clock = createFakeClock();
     const store = sharedStore(storedTokens(clock.now(), { expiresAt: clock.now() - 1 }));
     const refresh = rotating();
     const manager = createTokenManager({ store, refresh, clock });
-    await manager.getAccessToken({}).catch(() => undefined); // load; the refresh below runs once
+    await manager.getAccessToken(); // A2 from our own refresh
     expect(refresh).toHaveBeenCalledTimes(1);
     // Another process refreshed while we waited for the lock; its notification has not arrived yet.
     const lock = store.lock!.bind(store);
@@ -212,6 +212,26 @@ describe('coordination through the store (lock, versions, subscribe)', () => {
     };
     await expect(manager.refresh({ failedToken: 'A2' })).resolves.toMatchObject({ token: 'X3' });
     expect(refresh).toHaveBeenCalledTimes(1);
+  });
+
+  it('compares versions and refresh tokens, not only access tokens: refreshes with the newest refresh token', async () => {
+    const clock = createFakeClock();
+    const store = sharedStore(storedTokens(clock.now(), { expiresAt: clock.now() - 1 }));
+    const refresh = rotating();
+    const manager = createTokenManager({ store, refresh, clock });
+    // Another process rotated the refresh token of the same access token while we waited for the lock.
+    const lock = store.lock!.bind(store);
+    store.lock = (fn, options) => {
+      store.lock = lock;
+      store.writeElsewhere(
+        { accessToken: 'A1', refreshToken: 'R9', expiresAt: clock.now() - 1, issuedAt: clock.now() },
+        true,
+      );
+      return lock(fn, options);
+    };
+    await expect(manager.getAccessToken()).resolves.toMatchObject({ token: 'A2' });
+    expect(refresh.mock.calls[0]?.[0].refreshToken).toBe('R9');
+    expect(store.current()).toMatchObject({ accessToken: 'A2', version: 3 });
   });
 
   it('aborts the refresh when the lock is lost; the failure is transient and retried', async () => {

@@ -80,11 +80,27 @@ export function waveScenarios(s: WaveScenarioContext): void {
     }
     await expectCleanRotation(rig);
     const elapsed = Date.now() - started;
-    // At least one refresh per expiry; the proactive timer refreshes each 2 s token at half its lifetime, so at
-    // most about one per second, plus at most one per wave for a 401 that raced a whole-second expiry.
+    // One refresh per wave (between waves nobody uses the token, so nothing is refreshed ahead), plus at most one
+    // per wave for a 401 that raced a whole-second expiry.
     expect(rig.tokenCalls.length).toBeGreaterThanOrEqual(WAVES);
-    expect(rig.tokenCalls.length).toBeLessThanOrEqual(Math.ceil(elapsed / 1_000) + WAVES);
+    expect(rig.tokenCalls.length).toBeLessThanOrEqual(2 * WAVES);
     expect(elapsed).toBeLessThan(WAVES * 2_100 + 6_000);
+  }, 30_000);
+
+  it('idle-aware refresh: 4 rounds x 100 requests 2.2 s apart with 2 s tokens: exactly 4 token calls, 400 ok', async () => {
+    const rig = await s.rig({ tokens: 'fresh' });
+    let ok = 0;
+    for (const _round of range(4)) {
+      // Between rounds nobody asks for a token: no refresh ahead of time for a token nobody uses.
+      await sleep(2_200);
+      const results = await rig.wave(PER_WAVE);
+      expect(outcomes(rig, results), describeRun(rig)).toEqual(all(PER_WAVE, 200));
+      ok += results.length;
+    }
+    await sleep(2_200);
+    expect(ok).toBe(400);
+    expect(rig.tokenCalls, describeRun(rig)).toHaveLength(4);
+    await expectCleanRotation(rig);
   }, 30_000);
 
   it('late 401s (through a proxy that holds responses back): 401s answered after the refresh start no refresh', async () => {

@@ -171,7 +171,7 @@ describe('browserStore: lock', () => {
     expect(order).toEqual(['a in', 'a out', 'b in']);
   });
 
-  it('bounds the acquire by its timeout and by the caller signal (LockError acquire-timeout)', async () => {
+  it('bounds the acquire by its timeout (LockError acquire-timeout) and by the caller signal (its reason)', async () => {
     const [a, b] = tabs(2, { acquireTimeoutMs: 50 });
     let release!: () => void;
     const held = a!.lock(
@@ -196,8 +196,9 @@ describe('browserStore: lock', () => {
       },
       { signal: caller.signal },
     );
-    caller.abort(new Error('request aborted'));
-    await expect(aborted).rejects.toMatchObject({ name: 'LockError', reason: 'acquire-timeout' });
+    const reason = new Error('request aborted');
+    caller.abort(reason);
+    await expect(aborted).rejects.toBe(reason);
     expect(ran).toBe(false);
     release();
     await held;

@@ -34,7 +34,10 @@ export interface BrowserStoreOptions {
   readonly withoutLocks?: 'error' | 'single-tab' | undefined;
   /** Default: `new BroadcastChannel(name)`. `null`: no channel (tabs then see each other's tokens only under the lock). */
   readonly channel?: ChannelFactory | null | undefined;
-  /** How long `lock()` waits for another tab's refresh before `LockError('acquire-timeout')`. Default 10_000 ms. */
+  /**
+   * How long `lock()` waits for another tab's refresh before `LockError('acquire-timeout')`. Default 10_000 ms. The
+   * caller's `signal` ends the wait too, with its reason.
+   */
   readonly acquireTimeoutMs?: number | undefined;
   /** Default `globalThis.setTimeout`/`clearTimeout`. */
   readonly timers?: TimerFunctions | undefined;

@@ -27,8 +27,8 @@ export interface RunLockedOptions {
 }
 
 /**
- * Runs `fn` while holding the Web Lock `name`. The wait for the lock is bounded by the acquire timeout and the
- * caller's signal (`LockError('acquire-timeout')` either way, the caller's reason as its cause). A Web Lock is
+ * Runs `fn` while holding the Web Lock `name`. The wait for the lock is bounded by the acquire timeout
+ * (`LockError('acquire-timeout')`) and the caller's signal (rejects with its reason, like every store call). A Web Lock is
  * released by the browser when its holder's page or worker goes away, so a closed tab never blocks the others.
  */
 export async function runLocked<T>(
@@ -37,11 +37,10 @@ export async function runLocked<T>(
 ): Promise<T> {
   const { locks, name, acquireTimeoutMs, timers, signal, closed } = options;
   if (closed.aborted) throw new LockError('unavailable', { cause: closed.reason });
-  if (signal?.aborted) throw new LockError('acquire-timeout', { cause: signal.reason });
+  signal?.throwIfAborted();
   const acquire = new AbortController();
   const timer = timers.setTimeout(() => acquire.abort(new LockError('acquire-timeout')), acquireTimeoutMs);
-  const onCallerAbort = (): void =>
-    acquire.abort(new LockError('acquire-timeout', { cause: signal?.reason }));
+  const onCallerAbort = (): void => acquire.abort(signal?.reason);
   signal?.addEventListener('abort', onCallerAbort, { once: true });
   let acquired = false;
   const stopWaiting = (): void => {
@@ -62,9 +61,9 @@ export async function runLocked<T>(
     });
   } catch (error) {
     if (!acquired) {
-      throw acquire.signal.aborted && acquire.signal.reason instanceof LockError
-        ? acquire.signal.reason
-        : new LockError('unavailable', { cause: error });
+      // The caller gave up (its own reason, as every store call does) or the acquire timeout ran out.
+      if (acquire.signal.aborted) throw acquire.signal.reason;
+      throw new LockError('unavailable', { cause: error });
     }
     throw error;
   } finally {

@@ -64,7 +64,18 @@ let tokens: TokenSet | undefined;
 let tokenSerial: number | undefined;
 let reauthAt: number | undefined;
 
-const store = browserStore({ key: config.storeKey, acquireTimeoutMs: config.acquireTimeoutMs });
+const openStore = (): ReturnType<typeof browserStore> => {
+  try {
+    return browserStore({ key: config.storeKey, acquireTimeoutMs: config.acquireTimeoutMs });
+  } catch (error) {
+    // No Web Locks (a page that is not a secure context): say so instead of running each tab on its own.
+    const status = document.getElementById('status');
+    if (status !== null) status.textContent = error instanceof Error ? error.message : String(error);
+    document.body.dataset.failed = 'true';
+    throw error;
+  }
+};
+const store = openStore();
 const manager = createTokenManager({
   store,
   proactive: config.proactive,

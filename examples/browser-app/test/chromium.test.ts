@@ -167,6 +167,27 @@ describe('Chromium: one refresh across the tabs of a browser context', () => {
     }
   });
 
+  it('without Web Locks (a page that is not a secure context) the store refuses to run tabs uncoordinated', async () => {
+    // `http://app.test` (mapped to the loopback server) is not a secure context, so there is no navigator.locks.
+    const insecure = await launchChromium({ extraArgs: ['--host-resolver-rules=MAP app.test 127.0.0.1'] });
+    try {
+      const page = await insecure.browser.newPage();
+      const { port } = new URL(app.pageUrl);
+      await page.goto(`http://app.test:${port}/?tab=insecure`);
+      await page.waitForFunction(() => document.body.dataset.failed === 'true', undefined, {
+        timeout: 10_000,
+      });
+      expect(await page.evaluate(() => ({ secure: isSecureContext, locks: 'locks' in navigator }))).toEqual({
+        secure: false,
+        locks: false,
+      });
+      expect(await page.textContent('#status')).toContain('navigator.locks is not available');
+      expect(await page.evaluate(() => 'tokenrelayApp' in window)).toBe(false);
+    } finally {
+      await insecure.close();
+    }
+  });
+
   it('screenshots two tabs side by side after a refresh', async () => {
     const { emu } = app.server;
     const context = await chromium.browser.newContext({ viewport: { width: 480, height: 330 } });

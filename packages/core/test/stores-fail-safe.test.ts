@@ -272,6 +272,11 @@ describe('coordination through the store (lock, versions, subscribe)', () => {
     });
     await expect(manager.getAccessToken()).resolves.toMatchObject({ token: 'P2' });
     expect(refresh).not.toHaveBeenCalled();
+    // Another process logs out: this one is signed out too (no refresh, no second clear of the store).
+    store.clearElsewhere();
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ name: 'ReauthRequiredError' });
+    expect(store.calls.clear).toBe(0);
+    expect(refresh).not.toHaveBeenCalled();
     manager.dispose();
     expect(store.subscribers).toBe(0);
   });

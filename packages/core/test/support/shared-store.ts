@@ -9,6 +9,8 @@ export interface SharedStore extends TokenStore {
   current(): TokenSet | undefined;
   /** What another process does: writes (version + 1) and tells the subscribers (unless `silent`). */
   writeElsewhere(tokens: Omit<TokenSet, 'version'>, silent?: boolean): TokenSet;
+  /** What another process's logout does: clears and tells the subscribers. */
+  clearElsewhere(): void;
   readonly calls: { get: number; set: number; clear: number; lock: number; confirm: number };
   readonly subscribers: number;
   /** The next `count` reads reject. */
@@ -123,6 +125,10 @@ export function sharedStore(initial?: TokenSet): SharedStore {
       current = next;
       if (!silent) notify(next);
       return next;
+    },
+    clearElsewhere() {
+      current = undefined;
+      notify(undefined);
     },
     calls,
     get subscribers() {

@@ -1,0 +1,3 @@
+export { CHROMIUM_PATH, type LaunchedChromium, launchChromium } from './chromium.ts';
+export { type CorsEmulation, type CorsEmulationOptions, startCorsEmulation } from './cors-emulation.ts';
+export { type StaticFile, serveStatic } from './static-server.ts';

@@ -42,6 +42,7 @@ export default defineConfig({
       project('test-utils', 'test-utils'),
       project('examples', 'examples'),
       project('soak', 'soak'),
+      project('bench', 'bench'),
     ],
   },
 });

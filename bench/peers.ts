@@ -5,7 +5,7 @@
  *
  * - burst: `burst` concurrent GETs with a token that is expired for the server and the client.
  * - late401: the client believes its token fresh, the server has expired it; half of `late` concurrent requests
- *   are answered at once, the other half 400 ms later, after the first refresh finished: their 401s are "late".
+ *   are answered at once, the other half `lateDelayMs` (400) later, after the first refresh finished: "late" 401s.
  * - waves: `waves` waves of `waveSize` concurrent GETs; before each, the server expires the access tokens.
  * - revoked: the grant is revoked (and its access token expired) at the server; `late` concurrent GETs.
  * - 503: the token endpoint answers 503 twice (`Retry-After: 0`) before it works; `late` concurrent GETs with an
@@ -24,6 +24,8 @@ export interface ScenarioSizes {
   readonly late: number;
   readonly waves: number;
   readonly waveSize: number;
+  /** How late the late half of the late-401 scenario is answered. */
+  readonly lateDelayMs: number;
   readonly hangAfterMs: number;
 }
 
@@ -32,6 +34,7 @@ export const DEFAULT_SIZES: ScenarioSizes = {
   late: 20,
   waves: 5,
   waveSize: 20,
+  lateDelayMs: 400,
   hangAfterMs: 15_000,
 };
 
@@ -97,7 +100,7 @@ function plans(sizes: ScenarioSizes): Record<Scenario, Plan> {
       expiredAtClient: false,
       prepare: (emulation) => {
         const half = Math.floor(sizes.late / 2);
-        return emulation.setApiLatency([[half, sizes.late, 400]]);
+        return emulation.setApiLatency([[half, sizes.late, sizes.lateDelayMs]]);
       },
       run: (get) => concurrent(sizes.late, () => get('/data')),
       expected: `1 token call, ${sizes.late}/${sizes.late} succeed`,

@@ -109,10 +109,10 @@ export function peersTable(report: PeersReport): string {
 }
 
 export function scenarioLegend(report: PeersReport): string {
-  const { burst, late, waves, waveSize } = report.sizes;
+  const { burst, late, waves, waveSize, lateDelayMs } = report.sizes;
   return [
     `- **burst**: ${burst} concurrent GETs on a token that is expired (server and client).`,
-    `- **late 401s**: ${late} concurrent GETs, the token expired at the server only; half the answers come 400 ms late, after the first refresh finished.`,
+    `- **late 401s**: ${late} concurrent GETs, the token expired at the server only; half the answers come ${lateDelayMs} ms late, after the first refresh finished.`,
     `- **waves**: ${waves} waves of ${waveSize} concurrent GETs; the server expires the token before each (${waves} expiries).`,
     `- **revoked grant**: the grant is revoked at the server; ${late} concurrent GETs. Right: 1 token call, every request fails, none goes out without a token.`,
     `- **token endpoint 503s**: ${late} concurrent GETs on an expired token; the token endpoint answers 503 twice (\`Retry-After: 0\`), then works.`,

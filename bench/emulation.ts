@@ -14,6 +14,8 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { TokenFault } from '@tokenrelay/test-utils';
 
@@ -116,9 +118,69 @@ const unwrap = (token: string): string => {
 
 const nowMs = (): number => performance.timeOrigin + performance.now();
 
+interface Listener {
+  readonly origin: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A Fetch-API handler on 127.0.0.1, like test-utils' `listenLoopback()`, but sized for tens of thousands of
+ * requests over thousands of keep-alive connections: a long keep-alive timeout (Node's 5 s default closes sockets
+ * that a busy client is about to reuse: "socket hang up", which would measure the server, not the library) and a
+ * deep accept backlog. GET bodies only matter to the token endpoint (a small form), so bodies are buffered whole.
+ */
+async function listen(handle: (request: Request) => Promise<Response>): Promise<Listener> {
+  let origin = '';
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const run = async (): Promise<void> => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const headers = new Headers();
+      for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+        const name = req.rawHeaders[i] ?? '';
+        if (/^(connection|keep-alive|transfer-encoding|upgrade)$/i.test(name)) continue;
+        headers.append(name, req.rawHeaders[i + 1] ?? '');
+      }
+      const method = req.method ?? 'GET';
+      const init: RequestInit = { method, headers };
+      if (chunks.length > 0) init.body = new Uint8Array(Buffer.concat(chunks));
+      const response = await handle(new Request(new URL(req.url ?? '/', origin), init));
+      if (response.type === 'error') {
+        req.socket.destroy();
+        return;
+      }
+      const out: Record<string, string> = {};
+      for (const [name, value] of response.headers) out[name] = value;
+      const payload = Buffer.from(await response.arrayBuffer());
+      res.writeHead(response.status, out);
+      res.end(payload);
+    };
+    run().catch(() => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('emulation failure');
+    });
+  });
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 0;
+  server.requestTimeout = 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: 0, host: '127.0.0.1', backlog: 8192 }, () => resolve());
+  });
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    origin,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
 /** Runs in the child process. */
 async function serve(): Promise<void> {
-  const { createOAuthServer, listenLoopback } = await import('@tokenrelay/test-utils');
+  const { createOAuthServer } = await import('@tokenrelay/test-utils');
   // The listeners start first; the emulation is then configured with their origins, so that requests reach it
   // as they arrived (no copy) and its redirects point at the live third-party listener.
   let emu: ReturnType<typeof createOAuthServer> | undefined;
@@ -133,7 +195,7 @@ async function serve(): Promise<void> {
   let waitingAtGate = 0;
   let latency: readonly (readonly [number, number, number])[] = [];
 
-  const auth = await listenLoopback(async (request) => {
+  const auth = await listen(async (request) => {
     if (gate !== undefined && new URL(request.url).pathname === '/token') {
       waitingAtGate += 1;
       await gate.promise;
@@ -152,7 +214,7 @@ async function serve(): Promise<void> {
     lastTokenResponseAt = nowMs();
     return Response.json(body, { status: 200, headers: { 'cache-control': 'no-store' } });
   });
-  const api = await listenLoopback((request) => {
+  const api = await listen((request) => {
     const authorization = request.headers.get('authorization');
     if (authorization === null) unauthenticated += 1;
     else {
@@ -162,7 +224,7 @@ async function serve(): Promise<void> {
     }
     return emulation().handle(request);
   });
-  const other = await listenLoopback((request) => {
+  const other = await listen((request) => {
     if (request.headers.has('authorization')) leakedToOther += 1;
     return emulation().handle(request);
   });

@@ -15,6 +15,10 @@
  *
  * The recipes are written here from what those documents describe. Each peer refreshes with the refresh token it
  * holds and stores the rotated one, as a user of it would.
+ *
+ * Two client defaults are changed for all (tokenrelay included), because the scale bench queues thousands of
+ * requests behind a connection pool and they would measure the pool, not the library: ky's 10 s request timeout
+ * is off, and undici's connect timeout is 60 s instead of 10 s.
  */
 import { Agent as HttpAgent } from 'node:http';
 import { createRequire } from 'node:module';
@@ -36,6 +40,8 @@ export interface Library {
 }
 
 export interface LibraryContext {
+  /** Told why a request rejected without a response (name, code and the message's first line). */
+  readonly onError?: ((reason: string) => void) | undefined;
   readonly emulation: Emulation;
   readonly tokens: BenchTokens;
   /** Keep-alive connections per client. */
@@ -74,10 +80,20 @@ export function versionOf(name: string): string {
   }
 }
 
-const statusOf = (error: unknown): Outcome => {
+const reasonOf = (error: unknown): string => {
+  if (!(error instanceof Error)) return String(error).slice(0, 80);
+  const code = (error as { code?: unknown }).code;
+  const cause = error.cause instanceof Error ? ` <- ${reasonOf(error.cause)}` : '';
+  return `${error.name}${typeof code === 'string' ? ` ${code}` : ''}: ${error.message.split('\n')[0]?.slice(0, 80)}${cause}`;
+};
+
+/** The HTTP status of a rejection that carries a response; -1 (and `onError`) for one without. */
+const statusOf = (error: unknown, onError: LibraryContext['onError']): Outcome => {
   const e = error as { response?: { status?: unknown; statusCode?: unknown } };
   const status = e.response?.status ?? e.response?.statusCode;
-  return typeof status === 'number' ? status : -1;
+  if (typeof status === 'number') return status;
+  onError?.(reasonOf(error));
+  return -1;
 };
 
 /** The token a peer holds; replaced on every refresh (rotation). */
@@ -105,9 +121,13 @@ const store = (held: Held, body: TokenResponse): string => {
 
 const httpAgent = (pool: number): HttpAgent => new HttpAgent({ keepAlive: true, maxSockets: pool });
 
-/** Node's fetch over an undici pool of `pool` connections per origin. */
+/**
+ * Node's fetch over an undici pool of `pool` connections per origin. The connect timeout is raised from undici's
+ * 10 s: when thousands of requests open connections at once, the loopback listener's accept backlog makes some
+ * connects wait longer than that, which says nothing about the library under test.
+ */
 function pooledFetch(pool: number): { fetch: typeof fetch; close: () => void } {
-  const dispatcher = new UndiciAgent({ connections: pool });
+  const dispatcher = new UndiciAgent({ connections: pool, connect: { timeout: 60_000 } });
   const pooled = ((input: RequestInfo | URL, init?: RequestInit) =>
     fetch(input, { ...init, dispatcher } as RequestInit)) as typeof fetch;
   return { fetch: pooled, close: () => void dispatcher.destroy() };
@@ -140,11 +160,15 @@ async function axiosModule(): Promise<typeof import('axios').default> {
   return (await import('axios')).default;
 }
 
-async function axiosGet(instance: AxiosInstance, url: string): Promise<Outcome> {
+async function axiosGet(
+  instance: AxiosInstance,
+  url: string,
+  onError: LibraryContext['onError'],
+): Promise<Outcome> {
   try {
     return (await instance.get(url)).status;
   } catch (error) {
-    return statusOf(error);
+    return statusOf(error, onError);
   }
 }
 
@@ -162,7 +186,7 @@ const tokenrelayAxios: LibrarySpec = {
     const instance = axios.create({ baseURL: context.emulation.apiOrigin, httpAgent: agent });
     const detach = attachTokenRefresh(instance, manager);
     return {
-      get: (url) => axiosGet(instance, url),
+      get: (url) => axiosGet(instance, url, context.onError),
       close: () => {
         detach();
         manager.dispose();
@@ -179,7 +203,8 @@ function axiosAuthRefresh(deduplicateRefresh: boolean): LibrarySpec {
     family: 'axios',
     kind: 'peer',
     packageName: 'axios-auth-refresh',
-    async create({ emulation, tokens, pool }) {
+    async create(context) {
+      const { emulation, tokens, pool } = context;
       const axios = await axiosModule();
       const { createAuthRefresh } = await import('axios-auth-refresh');
       const held: Held = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
@@ -207,7 +232,7 @@ function axiosAuthRefresh(deduplicateRefresh: boolean): LibrarySpec {
         },
         deduplicateRefresh ? {} : { deduplicateRefresh: false },
       );
-      return { get: (url) => axiosGet(instance, url), close: () => agent.destroy() };
+      return { get: (url) => axiosGet(instance, url, context.onError), close: () => agent.destroy() };
     },
   };
 }
@@ -218,7 +243,8 @@ const axiosJwt: LibrarySpec = {
   family: 'axios',
   kind: 'peer',
   packageName: 'axios-jwt',
-  async create({ emulation, tokens, pool }) {
+  async create(context) {
+    const { emulation, tokens, pool } = context;
     const axios = await axiosModule();
     const jwt = await import('axios-jwt');
     const agent = httpAgent(pool);
@@ -247,7 +273,7 @@ const axiosJwt: LibrarySpec = {
       },
     });
     await jwt.setAuthTokens({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken });
-    return { get: (url) => axiosGet(instance, url), close: () => agent.destroy() };
+    return { get: (url) => axiosGet(instance, url, context.onError), close: () => agent.destroy() };
   },
 };
 
@@ -257,7 +283,8 @@ const naiveAxios: LibrarySpec = {
   family: 'axios',
   kind: 'peer',
   packageName: 'axios',
-  async create({ emulation, tokens, pool }) {
+  async create(context) {
+    const { emulation, tokens, pool } = context;
     const axios = await axiosModule();
     const held: Held = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
     const agent = httpAgent(pool);
@@ -282,7 +309,7 @@ const naiveAxios: LibrarySpec = {
       store(held, refreshed.data);
       return instance.request(config);
     });
-    return { get: (url) => axiosGet(instance, url), close: () => agent.destroy() };
+    return { get: (url) => axiosGet(instance, url, context.onError), close: () => agent.destroy() };
   },
 };
 
@@ -292,7 +319,8 @@ const bareAxios: LibrarySpec = {
   family: 'axios',
   kind: 'bare',
   packageName: 'axios',
-  async create({ emulation, tokens, pool }) {
+  async create(context) {
+    const { emulation, tokens, pool } = context;
     const axios = await axiosModule();
     const agent = httpAgent(pool);
     const instance = axios.create({
@@ -300,7 +328,7 @@ const bareAxios: LibrarySpec = {
       httpAgent: agent,
       headers: { Authorization: `Bearer ${tokens.accessToken}` },
     });
-    return { get: (url) => axiosGet(instance, url), close: () => agent.destroy() };
+    return { get: (url) => axiosGet(instance, url, context.onError), close: () => agent.destroy() };
   },
 };
 
@@ -308,12 +336,12 @@ const bareAxios: LibrarySpec = {
 
 type Got = typeof import('got').default;
 
-async function gotGet(client: Got, url: string): Promise<Outcome> {
+async function gotGet(client: Got, url: string, onError: LibraryContext['onError']): Promise<Outcome> {
   try {
     const response = await client.get(url, { responseType: 'json', retry: { limit: 0 } });
     return response.statusCode;
   } catch (error) {
-    return statusOf(error);
+    return statusOf(error, onError);
   }
 }
 
@@ -333,7 +361,7 @@ const tokenrelayGot: LibrarySpec = {
       tokenRefresh(manager, { origins: context.emulation.apiOrigin }),
     ) as unknown as Got;
     return {
-      get: (url) => gotGet(client, url),
+      get: (url) => gotGet(client, url, context.onError),
       close: () => {
         manager.dispose();
         agent.destroy();
@@ -348,7 +376,8 @@ const gotRecipe: LibrarySpec = {
   family: 'got',
   kind: 'peer',
   packageName: 'got',
-  async create({ emulation, tokens, pool }) {
+  async create(context) {
+    const { emulation, tokens, pool } = context;
     const { default: got } = await import('got');
     const held: Held = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
     const agent = httpAgent(pool);
@@ -377,7 +406,7 @@ const gotRecipe: LibrarySpec = {
         ],
       },
     });
-    return { get: (url) => gotGet(instance, url), close: () => agent.destroy() };
+    return { get: (url) => gotGet(instance, url, context.onError), close: () => agent.destroy() };
   },
 };
 
@@ -387,14 +416,15 @@ const bareGot: LibrarySpec = {
   family: 'got',
   kind: 'bare',
   packageName: 'got',
-  async create({ tokens, pool }) {
+  async create(context) {
+    const { tokens, pool } = context;
     const { default: got } = await import('got');
     const agent = httpAgent(pool);
     const client = got.extend({
       agent: { http: agent },
       headers: { authorization: `Bearer ${tokens.accessToken}` },
     });
-    return { get: (url) => gotGet(client, url), close: () => agent.destroy() };
+    return { get: (url) => gotGet(client, url, context.onError), close: () => agent.destroy() };
   },
 };
 
@@ -402,13 +432,13 @@ const bareGot: LibrarySpec = {
 
 type Ky = typeof import('ky').default;
 
-async function kyGet(client: Ky, url: string): Promise<Outcome> {
+async function kyGet(client: Ky, url: string, onError: LibraryContext['onError']): Promise<Outcome> {
   try {
     const response = await client.get(url);
     await response.arrayBuffer();
     return response.status;
   } catch (error) {
-    return statusOf(error);
+    return statusOf(error, onError);
   }
 }
 
@@ -424,10 +454,10 @@ const tokenrelayKy: LibrarySpec = {
     const pooled = pooledFetch(context.pool);
     const manager = await managerFor(context, pooled.fetch);
     const client = ky
-      .create({ fetch: pooled.fetch, retry: 0 })
+      .create({ fetch: pooled.fetch, retry: 0, timeout: false })
       .extend(tokenRefresh(manager, { origins: context.emulation.apiOrigin }));
     return {
-      get: (url) => kyGet(client, url),
+      get: (url) => kyGet(client, url, context.onError),
       close: () => {
         manager.dispose();
         pooled.close();
@@ -442,13 +472,15 @@ const kyRecipe: LibrarySpec = {
   family: 'ky',
   kind: 'peer',
   packageName: 'ky',
-  async create({ emulation, tokens, pool }) {
+  async create(context) {
+    const { emulation, tokens, pool } = context;
     const { default: ky } = await import('ky');
     const held: Held = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
     const pooled = pooledFetch(pool);
     const tokenClient = ky.create({ fetch: pooled.fetch });
     const client = ky.create({
       fetch: pooled.fetch,
+      timeout: false,
       hooks: {
         beforeRequest: [
           ({ request }) => {
@@ -474,7 +506,7 @@ const kyRecipe: LibrarySpec = {
         ],
       },
     });
-    return { get: (url) => kyGet(client, url), close: pooled.close };
+    return { get: (url) => kyGet(client, url, context.onError), close: pooled.close };
   },
 };
 
@@ -484,27 +516,29 @@ const bareKy: LibrarySpec = {
   family: 'ky',
   kind: 'bare',
   packageName: 'ky',
-  async create({ tokens, pool }) {
+  async create(context) {
+    const { tokens, pool } = context;
     const { default: ky } = await import('ky');
     const pooled = pooledFetch(pool);
     const client = ky.create({
       fetch: pooled.fetch,
       retry: 0,
+      timeout: false,
       headers: { authorization: `Bearer ${tokens.accessToken}` },
     });
-    return { get: (url) => kyGet(client, url), close: pooled.close };
+    return { get: (url) => kyGet(client, url, context.onError), close: pooled.close };
   },
 };
 
 // ---- fetch ----
 
-async function fetchGet(call: () => Promise<Response>): Promise<Outcome> {
+async function fetchGet(call: () => Promise<Response>, onError: LibraryContext['onError']): Promise<Outcome> {
   try {
     const response = await call();
     await response.arrayBuffer();
     return response.status;
-  } catch {
-    return -1;
+  } catch (error) {
+    return statusOf(error, onError);
   }
 }
 
@@ -520,7 +554,7 @@ const tokenrelayFetch: LibrarySpec = {
     const manager = await managerFor(context, pooled.fetch);
     const wrapped = withTokenRefresh(pooled.fetch, manager, { origins: context.emulation.apiOrigin });
     return {
-      get: (url) => fetchGet(() => wrapped(url)),
+      get: (url) => fetchGet(() => wrapped(url), context.onError),
       close: () => {
         manager.dispose();
         pooled.close();
@@ -535,10 +569,14 @@ const bareFetch: LibrarySpec = {
   family: 'fetch',
   kind: 'bare',
   packageName: 'undici',
-  async create({ tokens, pool }) {
+  async create(context) {
+    const { tokens, pool } = context;
     const pooled = pooledFetch(pool);
     const headers = { authorization: `Bearer ${tokens.accessToken}` };
-    return { get: (url) => fetchGet(() => pooled.fetch(url, { headers })), close: pooled.close };
+    return {
+      get: (url) => fetchGet(() => pooled.fetch(url, { headers }), context.onError),
+      close: pooled.close,
+    };
   },
 };
 

@@ -12,8 +12,8 @@
  *
  * Environment: BENCH_PARTS (comma list of peers,overhead,scale; default all), BENCH_SCALE_N (default
  * 1000,10000,50000), BENCH_SCALE_POOL (keep-alive connections per client, default 4000), BENCH_CELL_TIMEOUT_MS
- * (per scale cell, default 100000), BENCH_BUDGET_MS (scale cells not started after this much of the run are
- * reported as skipped, default 540000), and the overhead settings of overhead.ts.
+ * (per scale cell, default 75000), BENCH_BUDGET_MS (scale cells not started after this much of the run are
+ * reported as skipped, default 480000), and the overhead settings of overhead.ts.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
@@ -54,8 +54,8 @@ for (const part of parts)
   if (!PARTS.includes(part)) throw new RangeError(`BENCH_PARTS: unknown part ${part}`);
 const scaleNs = envList('BENCH_SCALE_N', ['1000', '10000', '50000']).map(Number);
 const pool = envInt('BENCH_SCALE_POOL', 4000);
-const cellTimeoutMs = envInt('BENCH_CELL_TIMEOUT_MS', 100_000);
-const budgetMs = envInt('BENCH_BUDGET_MS', 540_000);
+const cellTimeoutMs = envInt('BENCH_CELL_TIMEOUT_MS', 75_000);
+const budgetMs = envInt('BENCH_BUDGET_MS', 480_000);
 
 const startedAt = new Date();
 const loadBefore = loadavg();
@@ -102,7 +102,10 @@ if (parts.includes('scale')) {
       log(
         `${library.id.padEnd(28)} N=${String(n).padStart(6)}: ${cell.tokenCalls} token calls, ` +
           `${cell.successes} ok, ${cell.unsettled} unsettled, replay ${(cell.replayMs / 1000).toFixed(2)} s, ` +
-          `${(cell.heapPerWaiterBytes / 1024).toFixed(2)} KB/waiter${cell.error ? ` ERROR ${cell.error}` : ''} (${elapsed()})`,
+          `${(cell.heapPerWaiterBytes / 1024).toFixed(2)} KB/waiter${cell.error ? ` ERROR ${cell.error}` : ''} (${elapsed()})` +
+          Object.entries(cell.rejections)
+            .map(([reason, count]) => `\n    ${count} x ${reason}`)
+            .join(''),
       );
     }
   }

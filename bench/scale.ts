@@ -31,6 +31,8 @@ export interface ScaleCell {
   /** From starting the requests to the last one settling. */
   readonly wallMs: number;
   readonly heapPerWaiterBytes: number;
+  /** Why requests rejected without a response: up to 5 kinds, with their counts. */
+  readonly rejections: Readonly<Record<string, number>>;
   readonly error?: string;
 }
 
@@ -39,7 +41,13 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const nowMs = (): number => performance.timeOrigin + performance.now();
 
 /** Runs in the cell's process. */
-async function cell(libraryId: string, n: number, pool: number, settleTimeoutMs: number): Promise<ScaleCell> {
+async function cell(
+  libraryId: string,
+  n: number,
+  pool: number,
+  settleTimeoutMs: number,
+  report: (cell: ScaleCell) => void,
+): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error('the scale cell needs --expose-gc');
   const heap = (): number => {
@@ -50,7 +58,12 @@ async function cell(libraryId: string, n: number, pool: number, settleTimeoutMs:
   const emulation = await startEmulation();
   try {
     const tokens = await emulation.issue({ expiredAtServer: true, expiredAtClient: true });
-    const library = await libraryById(libraryId).create({ emulation, tokens, pool, maxWaiters: n });
+    const rejections: Record<string, number> = {};
+    const onError = (reason: string): void => {
+      if (reason in rejections || Object.keys(rejections).length < 5)
+        rejections[reason] = (rejections[reason] ?? 0) + 1;
+    };
+    const library = await libraryById(libraryId).create({ emulation, tokens, pool, maxWaiters: n, onError });
     try {
       const url = `${emulation.apiOrigin}/data`;
       await emulation.closeGate();
@@ -85,10 +98,11 @@ async function cell(libraryId: string, n: number, pool: number, settleTimeoutMs:
       const waitingHeap = heap();
       await emulation.openGate();
       await Promise.race([Promise.all(all), sleep(Math.max(0, deadline - Date.now()))]);
-      const after = await emulation.counts();
+      const after = await Promise.race([emulation.counts(), sleep(10_000).then(() => counts)]);
       const histogram: Record<string, number> = {};
       for (const outcome of outcomes) histogram[String(outcome)] = (histogram[String(outcome)] ?? 0) + 1;
-      return {
+      // Reported before the cleanup, which can take long with thousands of requests still open.
+      report({
         library: libraryId,
         n,
         tokenCalls: after.tokenCalls,
@@ -98,7 +112,8 @@ async function cell(libraryId: string, n: number, pool: number, settleTimeoutMs:
         replayMs: outcomes.length === n ? lastSettledAt - after.lastTokenResponseAt : Number.NaN,
         wallMs: outcomes.length === n ? lastSettledAt - started : Number.NaN,
         heapPerWaiterBytes: (waitingHeap - baseline) / n,
-      };
+        rejections,
+      });
     } finally {
       library.close();
     }
@@ -132,6 +147,7 @@ export async function runCell(
     replayMs: Number.NaN,
     wallMs: Number.NaN,
     heapPerWaiterBytes: Number.NaN,
+    rejections: {},
     error,
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), options.hardTimeoutMs);
@@ -151,11 +167,14 @@ if (process.argv.includes(ROLE_FLAG) && process.send !== undefined) {
   const [libraryId = '', n = '0', pool = '0', settle = '0'] = process.argv.slice(
     process.argv.indexOf(ROLE_FLAG) + 1,
   );
-  let reply: { cell?: ScaleCell; error?: string };
+  const send = (reply: { cell?: ScaleCell; error?: string }): void => {
+    process.send?.(reply);
+  };
   try {
-    reply = { cell: await cell(libraryId, Number(n), Number(pool), Number(settle)) };
+    await cell(libraryId, Number(n), Number(pool), Number(settle), (result) => send({ cell: result }));
   } catch (error) {
-    reply = { error: error instanceof Error ? error.message : String(error) };
+    send({ error: error instanceof Error ? error.message : String(error) });
   }
-  process.send(reply, () => process.exit(0));
+  // The parent kills this process once it has the result; exit on our own if it has not yet.
+  setTimeout(() => process.exit(0), 2_000).unref();
 }

@@ -11,9 +11,10 @@ const n = (value: number): string => (Number.isInteger(value) ? String(value) : 
 
 const FONT = 'font-family="system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif"';
 
-const svg = (width: number, height: number, body: readonly string[]): string =>
+const svg = (title: string, width: number, height: number, body: readonly string[]): string =>
   [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="12" role="img">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     ...body,
     '</svg>',
@@ -77,7 +78,7 @@ export function gridChart(
       'fill="#555" font-size="11"',
     ),
   );
-  return svg(width, height, body);
+  return svg(title, width, height, body);
 }
 
 export interface Bar {
@@ -139,7 +140,7 @@ export function ratioChart(
   for (let tick = Math.ceil(min * 10) / 10; tick <= max + 1e-9; tick += 0.1) {
     body.push(text(x(tick) - 10, y + 28, tick.toFixed(1), 'font-size="10" fill="#555"'));
   }
-  return svg(left + plotW + 60, height, [...body, ...rows]);
+  return svg(title, left + plotW + 60, height, [...body, ...rows]);
 }
 
 export interface Series {
@@ -197,7 +198,7 @@ export function lineChart(
     body.push(`<rect x="${left + plotW + 20}" y="${ly}" width="12" height="12" fill="${s.color}"/>`);
     body.push(text(left + plotW + 38, ly + 10, s.label, 'font-size="11.5"'));
   });
-  return svg(left + plotW + legendW, top + plotH + 50, body);
+  return svg(title, left + plotW + legendW, top + plotH + 50, body);
 }
 
 export const PALETTE: readonly string[] = [

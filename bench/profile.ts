@@ -5,7 +5,7 @@
  *
  * For each client and each variant (bare, floor, tokenrelay) a child process runs with `--cpu-prof`: it warms up,
  * then sends `PROFILE_REQUESTS` (default 4000) sequential requests of that variant alone to the steady-state server
- * (server.ts). The summary per variant: profiled CPU per request, and self time per request grouped by where the
+ * (server.ts; the bench token, not a secret, goes to the child on its command line). The summary per variant: profiled CPU per request, and self time per request grouped by where the
  * code lives (tokenrelay's packages, the client library, undici, Node internals, GC, ...), plus the heaviest
  * tokenrelay functions. The .cpuprofile files stay in `.tmp/profiles/` (open them in Chrome DevTools).
  */
@@ -91,8 +91,14 @@ function summarize(profile: CpuProfile): {
 }
 
 /** Runs in the child: one variant, sequential requests, then exit (Node writes the profile). */
-async function child(client: ClientName, variant: string, origin: string, requests: number): Promise<void> {
-  const subject = await subjects[client]({ origin, token: TOKEN, concurrency: 4 });
+async function child(
+  client: ClientName,
+  variant: string,
+  origin: string,
+  token: string,
+  requests: number,
+): Promise<void> {
+  const subject = await subjects[client]({ origin, token, concurrency: 4 });
   const call = subject.variants.find((v) => v.name === variant)?.call;
   if (call === undefined) throw new Error(`${client} has no ${variant} variant`);
   for (let i = 0; i < 500; i++) await call();
@@ -101,11 +107,11 @@ async function child(client: ClientName, variant: string, origin: string, reques
 }
 
 if (process.argv.includes(ROLE_FLAG)) {
-  const [client = '', variant = '', origin = '', requests = '0'] = process.argv.slice(
+  const [client = '', variant = '', origin = '', token = '', requests = '0'] = process.argv.slice(
     process.argv.indexOf(ROLE_FLAG) + 1,
   );
   if (!isClientName(client)) throw new Error(`unknown client ${client}`);
-  await child(client, variant, origin, Number(requests));
+  await child(client, variant, origin, token, Number(requests));
   process.exit(0);
 } else {
   const requests = Number(process.env.PROFILE_REQUESTS ?? 4000);
@@ -121,7 +127,7 @@ if (process.argv.includes(ROLE_FLAG)) {
         rmSync(out, { recursive: true, force: true });
         const proc = fork(
           fileURLToPath(import.meta.url),
-          [ROLE_FLAG, client, variant, server.origin, String(requests)],
+          [ROLE_FLAG, client, variant, server.origin, TOKEN, String(requests)],
           {
             execArgv: ['--cpu-prof', `--cpu-prof-dir=${out}`, '--cpu-prof-interval=100'],
             stdio: 'inherit',

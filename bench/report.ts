@@ -93,6 +93,13 @@ const SCENARIO_TITLES: Readonly<Record<Scenario, string>> = {
   redirect: 'redirect to other origin',
 };
 
+const CHART_TITLES: Readonly<Record<Scenario, string>> = {
+  ...SCENARIO_TITLES,
+  '503': 'token 503s',
+  crossOrigin: 'other origin (URL)',
+  redirect: 'other origin (redirect)',
+};
+
 export function peersTable(report: PeersReport): string {
   const scenarios = [...new Set(report.results.map((r) => r.scenario))];
   const libraries = report.libraries.map((library) => library.id);
@@ -127,7 +134,7 @@ export function scaleTable(cells: readonly ScaleCell[], label: (id: string) => s
     'N',
     'token calls',
     'succeeded',
-    'unsettled',
+    'unsettled at the time limit',
     'refresh response → last replay',
     'wall',
     'heap per waiting request',
@@ -170,7 +177,7 @@ export function peersChart(report: PeersReport): string {
   }));
   return gridChart(
     'Token refresh under concurrency: every library against the same OAuth2 server',
-    scenarios.map((s) => SCENARIO_TITLES[s]),
+    scenarios.map((s) => CHART_TITLES[s]),
     rows,
   );
 }
@@ -212,6 +219,8 @@ export function scaleCharts(
 ): { heap: string; time: string } {
   const ids = [...new Set(cells.map((c) => c.library))];
   const xs = [...new Set(cells.map((c) => c.n))].sort((a, b) => a - b);
+  // A cell that did not serve every request has no replay time (and is left out of that chart).
+  const finite = (value: unknown): number => (typeof value === 'number' ? value : Number.NaN);
   const series = (value: (c: ScaleCell) => number): Series[] =>
     ids.map((id, i) => ({
       label: label(id),
@@ -222,13 +231,13 @@ export function scaleCharts(
     heap: lineChart(
       'Heap per waiting request (all waiting on one refresh)',
       'KB per request',
-      series((c) => c.heapPerWaiterBytes / 1024),
+      series((c) => finite(c.heapPerWaiterBytes) / 1024),
       xs,
     ),
     time: lineChart(
-      'Time from the refresh response to the last replay',
+      'Time from the refresh response to the last replay (only where every request was served)',
       'seconds',
-      series((c) => c.replayMs / 1000),
+      series((c) => (c.unsettled === 0 && c.successes === c.n ? finite(c.replayMs) / 1000 : Number.NaN)),
       xs,
     ),
   };

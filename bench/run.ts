@@ -101,7 +101,8 @@ if (parts.includes('scale')) {
       cells.push(cell);
       log(
         `${library.id.padEnd(28)} N=${String(n).padStart(6)}: ${cell.tokenCalls} token calls, ` +
-          `${cell.successes} ok, ${cell.unsettled} unsettled, replay ${(cell.replayMs / 1000).toFixed(2)} s, ` +
+          `${cell.successes} ok, ${cell.unsettled} unsettled, ` +
+          `replay ${cell.unsettled === 0 ? `${(cell.replayMs / 1000).toFixed(2)} s` : '-'}, ` +
           `${(cell.heapPerWaiterBytes / 1024).toFixed(2)} KB/waiter${cell.error ? ` ERROR ${cell.error}` : ''} (${elapsed()})` +
           Object.entries(cell.rejections)
             .map(([reason, count]) => `\n    ${count} x ${reason}`)

@@ -155,7 +155,17 @@ export async function runCell(
     const message = once(child, 'message').then(([value]) => value as { cell?: ScaleCell; error?: string });
     const exit = once(child, 'exit').then(() => ({ error: 'the cell process exited without a result' }));
     const answer = await Promise.race([message, exit]);
-    if ('cell' in answer && answer.cell !== undefined) return answer.cell;
+    if ('cell' in answer && answer.cell !== undefined) {
+      // NaN crosses IPC (JSON) as null.
+      const number = (value: unknown): number => (typeof value === 'number' ? value : Number.NaN);
+      const cell = answer.cell;
+      return {
+        ...cell,
+        replayMs: number(cell.replayMs),
+        wallMs: number(cell.wallMs),
+        heapPerWaiterBytes: number(cell.heapPerWaiterBytes),
+      };
+    }
     return failed(answer.error ?? 'no result');
   } finally {
     clearTimeout(timer);

@@ -38,7 +38,7 @@ export function gridChart(
   columns: readonly string[],
   rows: readonly { readonly label: string; readonly cells: readonly GridCell[] }[],
 ): string {
-  const left = 250;
+  const left = 290;
   const cellW = 150;
   const rowH = 30;
   const top = 58;
@@ -160,7 +160,7 @@ export function lineChart(
   const top = 50;
   const plotW = 460;
   const plotH = 260;
-  const legendW = 230;
+  const legendW = 330;
   const ys = series.flatMap((s) => s.points.map((p) => p.y)).filter(Number.isFinite);
   const maxY = ys.length === 0 ? 1 : Math.max(...ys) * 1.1;
   const minX = Math.log10(Math.min(...xs));
@@ -207,9 +207,8 @@ export const PALETTE: readonly string[] = [
   '#6f42c1',
   '#e36209',
   '#d73a49',
-  '#005cc5',
-  '#22863a',
   '#b08800',
+  '#17a2b8',
   '#586069',
   '#ea4aaa',
 ];

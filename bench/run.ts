@@ -8,7 +8,8 @@
  *
  * Writes bench/results.json, bench/RESULTS.md, bench/charts/*.svg, and the generated regions of the root
  * README.md (`<!-- bench:<name>:start -->` ... `<!-- bench:<name>:end -->`). Those files are only written by a run
- * of all three parts (a partial run prints its tables).
+ * of all three parts (a partial run prints its tables). `BENCH_RENDER_ONLY=1` measures nothing: it renders
+ * RESULTS.md, the charts and the README regions again from bench/results.json (after a change to the renderers).
  *
  * Environment: BENCH_PARTS (comma list of peers,overhead,scale; default all), BENCH_SCALE_N (default
  * 1000,10000,50000), BENCH_SCALE_POOL (keep-alive connections per client, default 4000), BENCH_CELL_TIMEOUT_MS
@@ -49,23 +50,56 @@ const envInt = (name: string, fallback: number): number => {
   return value;
 };
 
-const parts = envList('BENCH_PARTS', PARTS) as Part[];
+const here = (path: string): URL => new URL(path, import.meta.url);
+const renderOnly = process.env.BENCH_RENDER_ONLY === '1';
+interface Saved {
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly machine: {
+    readonly cores: number;
+    readonly cpu: string;
+    readonly loadavgBefore: number[];
+    readonly loadavgAfter: number[];
+  } & Record<string, unknown>;
+  readonly versions: Record<string, string>;
+  readonly peers: PeersReport;
+  readonly overhead: OverheadReport;
+  readonly scale: {
+    readonly pool: number;
+    readonly cellTimeoutMs: number;
+    readonly libraries: string[];
+    readonly cells: ScaleCell[];
+    readonly skippedCells: string[];
+  };
+}
+const saved: Saved | undefined = renderOnly
+  ? (JSON.parse(readFileSync(here('./results.json'), 'utf8')) as Saved)
+  : undefined;
+const parts = renderOnly ? [] : (envList('BENCH_PARTS', PARTS) as Part[]);
 for (const part of parts)
   if (!PARTS.includes(part)) throw new RangeError(`BENCH_PARTS: unknown part ${part}`);
 const scaleNs = envList('BENCH_SCALE_N', ['1000', '10000', '50000']).map(Number);
-const pool = envInt('BENCH_SCALE_POOL', 4000);
-const cellTimeoutMs = envInt('BENCH_CELL_TIMEOUT_MS', 75_000);
+const pool = saved?.scale.pool ?? envInt('BENCH_SCALE_POOL', 4000);
+const cellTimeoutMs = saved?.scale.cellTimeoutMs ?? envInt('BENCH_CELL_TIMEOUT_MS', 75_000);
 const budgetMs = envInt('BENCH_BUDGET_MS', 480_000);
 
-const startedAt = new Date();
-const loadBefore = loadavg();
+const startedAt = saved === undefined ? new Date() : new Date(saved.startedAt);
+const loadBefore = saved?.machine.loadavgBefore ?? loadavg();
 const log = (line: string): void => console.log(line);
 const elapsed = (): string => `${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s`;
 
-let peers: PeersReport | undefined;
-let overhead: OverheadReport | undefined;
-const cells: ScaleCell[] = [];
-const skippedCells: string[] = [];
+let peers: PeersReport | undefined = saved?.peers;
+let overhead: OverheadReport | undefined = saved?.overhead;
+/** JSON has no NaN: results.json holds null where a figure is missing. */
+const numberOr = (value: unknown): number => (typeof value === 'number' ? value : Number.NaN);
+const cells: ScaleCell[] = (saved?.scale.cells ?? []).map((cell) => ({
+  ...cell,
+  tokenCalls: numberOr(cell.tokenCalls),
+  replayMs: numberOr(cell.replayMs),
+  wallMs: numberOr(cell.wallMs),
+  heapPerWaiterBytes: numberOr(cell.heapPerWaiterBytes),
+}));
+const skippedCells: string[] = [...(saved?.scale.skippedCells ?? [])];
 
 if (parts.includes('peers')) {
   log(`== peers (${elapsed()})`);
@@ -112,11 +146,14 @@ if (parts.includes('scale')) {
   }
 }
 
-const finishedAt = new Date();
-const versions: Record<string, string> = { node: process.version };
-for (const name of ['axios', 'got', 'ky', 'undici', 'axios-auth-refresh', 'axios-jwt'])
-  versions[name] = versionOf(name);
-const machine = {
+const finishedAt = saved === undefined ? new Date() : new Date(startedAt.getTime() + saved.durationMs);
+const versions: Record<string, string> = saved?.versions ?? { node: process.version };
+if (saved === undefined) {
+  for (const name of ['axios', 'got', 'ky', 'undici', 'axios-auth-refresh', 'axios-jwt']) {
+    versions[name] = versionOf(name);
+  }
+}
+const machine = saved?.machine ?? {
   platform: `${platform()} ${release()}`,
   cpu: cpus()[0]?.model ?? 'unknown',
   cores: availableParallelism(),
@@ -143,26 +180,27 @@ for (const problem of overhead?.problems ?? []) log(`PROBLEM: ${problem}`);
 if (skippedCells.length > 0) log(`scale cells skipped (time budget): ${skippedCells.join(', ')}`);
 log(`done in ${durationS} s`);
 
-if (peers !== undefined && overhead !== undefined && parts.includes('scale')) {
-  const here = (path: string): URL => new URL(path, import.meta.url);
+if (peers !== undefined && overhead !== undefined && (renderOnly || parts.includes('scale'))) {
   mkdirSync(here('./charts/'), { recursive: true });
   writeFileSync(here('./charts/peers.svg'), peersChart(peers));
   writeFileSync(here('./charts/overhead.svg'), overheadChart(overhead.measurements));
   const charts = scaleCharts(cells, label);
   writeFileSync(here('./charts/scale-heap.svg'), charts.heap);
   writeFileSync(here('./charts/scale-time.svg'), charts.time);
-  writeFileSync(
-    here('./results.json'),
-    toJson({
-      startedAt: startedAt.toISOString(),
-      durationMs: finishedAt.getTime() - startedAt.getTime(),
-      machine,
-      versions,
-      peers,
-      overhead,
-      scale: { pool, cellTimeoutMs, libraries: scaleLibraries.map((l) => l.id), cells, skippedCells },
-    }),
-  );
+  if (!renderOnly) {
+    writeFileSync(
+      here('./results.json'),
+      toJson({
+        startedAt: startedAt.toISOString(),
+        durationMs: finishedAt.getTime() - startedAt.getTime(),
+        machine,
+        versions,
+        peers,
+        overhead,
+        scale: { pool, cellTimeoutMs, libraries: scaleLibraries.map((l) => l.id), cells, skippedCells },
+      }),
+    );
+  }
 
   const overheadSummary = overheadTable(overhead.measurements, 1.03);
   const results = [

@@ -79,6 +79,7 @@ export default defineConfig({
       project('examples', 'examples'),
       project('msw-testing', 'examples/msw-testing'),
       project('soak', 'soak'),
+      project('bench', 'bench'),
     ],
   },
 });

@@ -1,7 +1,9 @@
 /**
- * The subjects: for each HTTP client, a bare instance that sends a static `Authorization` header and the same
- * client wrapped by its tokenrelay adapter, whose manager holds that same token, fresh for an hour. Both send the
- * same bytes to the same server; what differs is the adapter's work per request.
+ * The subjects: for each HTTP client, a bare instance that sends a static `Authorization` header; the floor, the
+ * same client with the least hooks a refreshing adapter needs (they set that same header and pass the response
+ * through); the client wrapped by its tokenrelay adapter, whose manager holds that same token, fresh for an hour;
+ * and, for axios, the peers (axios-auth-refresh, axios-jwt) holding that token. All send the same bytes to the same
+ * server; what differs is the work per request.
  *
  * Adapters and clients are imported lazily, so that one adapter that does not build does not stop the others.
  */
@@ -18,9 +20,15 @@ export const isClientName = (value: string): value is ClientName =>
 /** One request, its response body read; rejects unless the answer is 200. */
 export type Call = () => Promise<void>;
 
+export interface Variant {
+  /** `bare`, `floor`, `tokenrelay`, or a peer's package name. */
+  readonly name: string;
+  readonly call: Call;
+}
+
 export interface Subject {
-  readonly bare: Call;
-  readonly wrapped: Call;
+  /** `bare` first, then `floor`, then `tokenrelay`, then the peers. */
+  readonly variants: readonly Variant[];
   /** Refreshes the adapter's manager started; must stay 0 in a steady-state run. */
   readonly refreshes: () => number;
   readonly close: () => void;
@@ -68,34 +76,84 @@ const expectOk = (status: number, client: ClientName): void => {
   if (status !== 200) throw new Error(`${client}: expected 200, got ${status}`);
 };
 
-/** One keep-alive agent per variant, so that bare and wrapped never share (or fight over) sockets. */
-const keepAliveAgents = (concurrency: number): readonly [Agent, Agent] => [
-  new Agent({ keepAlive: true, maxSockets: concurrency }),
-  new Agent({ keepAlive: true, maxSockets: concurrency }),
-];
+/** One keep-alive agent per variant, so that variants never share (or fight over) sockets. */
+function keepAliveAgents(concurrency: number): { readonly next: () => Agent; readonly destroy: () => void } {
+  const agents: Agent[] = [];
+  return {
+    next: () => {
+      const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+      agents.push(agent);
+      return agent;
+    },
+    destroy: () => {
+      for (const agent of agents) agent.destroy();
+    },
+  };
+}
 
 async function axiosSubject({ origin, token, concurrency }: SubjectOptions): Promise<Subject> {
   const { default: axios } = await import('axios');
   const { attachTokenRefresh } = await import('@tokenrelay/axios');
+  const { createAuthRefresh } = await import('axios-auth-refresh');
+  const jwt = await import('axios-jwt');
   const { manager, refreshes } = await freshManager(token);
   const agents = keepAliveAgents(concurrency);
+  const header = `Bearer ${token}`;
+  const create = (agent: Agent) => axios.create({ baseURL: origin, httpAgent: agent });
   const bare = axios.create({
     baseURL: origin,
-    httpAgent: agents[0],
-    headers: { Authorization: `Bearer ${token}` },
+    httpAgent: agents.next(),
+    headers: { Authorization: header },
   });
-  const wrapped = axios.create({ baseURL: origin, httpAgent: agents[1] });
+  const floor = create(agents.next());
+  floor.interceptors.request.use((config) => {
+    config.headers.set('Authorization', header);
+    return config;
+  });
+  floor.interceptors.response.use(
+    (response) => response,
+    (error: unknown) => Promise.reject(error),
+  );
+  const wrapped = create(agents.next());
   const detach = attachTokenRefresh(wrapped, manager);
+  // axios-auth-refresh as its README shows: a request interceptor that sets the stored token, and the plugin.
+  const authRefresh = create(agents.next());
+  authRefresh.interceptors.request.use((config) => {
+    config.headers.set('Authorization', header);
+    return config;
+  });
+  createAuthRefresh(authRefresh, async () => {
+    throw new Error('the steady-state benchmark must not refresh');
+  });
+  // axios-jwt with an in-memory storage; the bench token is JWT-shaped, valid for a day.
+  const memory = new Map<string, string>();
+  const jwtClient = create(agents.next());
+  jwt.applyAuthTokenInterceptor(jwtClient, {
+    getStorage: () => ({
+      get: async (key: string) => memory.get(key) ?? null,
+      set: async (key: string, value: string) => void memory.set(key, value),
+      remove: async (key: string) => void memory.delete(key),
+    }),
+    requestRefresh: async () => {
+      throw new Error('the steady-state benchmark must not refresh');
+    },
+  });
+  await jwt.setAuthTokens({ accessToken: token, refreshToken: 'bench-refresh-token' });
   const get = async (client: typeof bare): Promise<void> =>
     expectOk((await client.get(`/${PATH}`)).status, 'axios');
   return {
-    bare: () => get(bare),
-    wrapped: () => get(wrapped),
+    variants: [
+      { name: 'bare', call: () => get(bare) },
+      { name: 'floor', call: () => get(floor) },
+      { name: 'tokenrelay', call: () => get(wrapped) },
+      { name: 'axios-auth-refresh', call: () => get(authRefresh) },
+      { name: 'axios-jwt', call: () => get(jwtClient) },
+    ],
     refreshes,
     close: () => {
       detach();
       manager.dispose();
-      for (const agent of agents) agent.destroy();
+      agents.destroy();
     },
   };
 }
@@ -105,25 +163,41 @@ async function gotSubject({ origin, token, concurrency }: SubjectOptions): Promi
   const { tokenRefresh } = await import('@tokenrelay/got');
   const { manager, refreshes } = await freshManager(token);
   const agents = keepAliveAgents(concurrency);
+  const header = `Bearer ${token}`;
   const bare = got.extend({
     prefixUrl: origin,
-    agent: { http: agents[0] },
-    headers: { authorization: `Bearer ${token}` },
+    agent: { http: agents.next() },
+    headers: { authorization: header },
   });
-  const wrapped = got.extend({ prefixUrl: origin, agent: { http: agents[1] } }, tokenRefresh(manager));
+  const floor = got.extend({
+    prefixUrl: origin,
+    agent: { http: agents.next() },
+    hooks: {
+      beforeRequest: [
+        (options) => {
+          options.headers.authorization = header;
+        },
+      ],
+      afterResponse: [(response) => response],
+    },
+  });
+  const wrapped = got.extend({ prefixUrl: origin, agent: { http: agents.next() } }, tokenRefresh(manager));
   // `tokenRefresh()` is typed as got's wide `ExtendOptions`, whose `resolveBodyOnly?: boolean` makes the extended
   // instance's responses `unknown`; both calls are the same at run time, so the cast only restores got's own type.
-  const get = async (client: typeof bare | typeof wrapped): Promise<void> => {
+  const get = async (client: typeof bare | typeof floor | typeof wrapped): Promise<void> => {
     const response = (await client.get(PATH, { responseType: 'json' })) as GotResponse<unknown>;
     expectOk(response.statusCode, 'got');
   };
   return {
-    bare: () => get(bare),
-    wrapped: () => get(wrapped),
+    variants: [
+      { name: 'bare', call: () => get(bare) },
+      { name: 'floor', call: () => get(floor) },
+      { name: 'tokenrelay', call: () => get(wrapped) },
+    ],
     refreshes,
     close: () => {
       manager.dispose();
-      for (const agent of agents) agent.destroy();
+      agents.destroy();
     },
   };
 }
@@ -133,28 +207,59 @@ async function kySubject({ origin, token }: SubjectOptions): Promise<Subject> {
   const { default: ky } = await import('ky');
   const { tokenRefresh } = await import('@tokenrelay/ky');
   const { manager, refreshes } = await freshManager(token);
-  const bare = ky.create({ baseUrl: origin, headers: { authorization: `Bearer ${token}` } });
+  const header = `Bearer ${token}`;
+  const bare = ky.create({ baseUrl: origin, headers: { authorization: header } });
+  const floor = ky.create({
+    baseUrl: origin,
+    hooks: {
+      beforeRequest: [
+        ({ request }) => {
+          request.headers.set('authorization', header);
+        },
+      ],
+      afterResponse: [() => undefined],
+    },
+  });
   const wrapped = ky.create({ baseUrl: origin }).extend(tokenRefresh(manager));
   const get = async (client: typeof bare): Promise<void> => {
     const response = await client.get(PATH);
     await response.json();
     expectOk(response.status, 'ky');
   };
-  return { bare: () => get(bare), wrapped: () => get(wrapped), refreshes, close: () => manager.dispose() };
+  return {
+    variants: [
+      { name: 'bare', call: () => get(bare) },
+      { name: 'floor', call: () => get(floor) },
+      { name: 'tokenrelay', call: () => get(wrapped) },
+    ],
+    refreshes,
+    close: () => manager.dispose(),
+  };
 }
 
 async function fetchSubject({ origin, token }: SubjectOptions): Promise<Subject> {
   const { withTokenRefresh } = await import('@tokenrelay/fetch');
   const { manager, refreshes } = await freshManager(token);
   const url = `${origin}/${PATH}`;
+  const header = `Bearer ${token}`;
   const wrapped = withTokenRefresh(fetch, manager, { origins: origin });
+  // The floor: a wrapper that awaits the (held) token and sets the header, as any wrapper must.
+  const held = Promise.resolve(header);
+  const floor = async (input: string): Promise<Response> => {
+    const headers = new Headers();
+    headers.set('authorization', await held);
+    return fetch(input, { headers });
+  };
   const read = async (response: Response): Promise<void> => {
     await response.json();
     expectOk(response.status, 'fetch');
   };
   return {
-    bare: async () => read(await fetch(url, { headers: { authorization: `Bearer ${token}` } })),
-    wrapped: async () => read(await wrapped(url)),
+    variants: [
+      { name: 'bare', call: async () => read(await fetch(url, { headers: { authorization: header } })) },
+      { name: 'floor', call: async () => read(await floor(url)) },
+      { name: 'tokenrelay', call: async () => read(await wrapped(url)) },
+    ],
     refreshes,
     close: () => manager.dispose(),
   };

@@ -2,10 +2,10 @@
  * Timing. On a shared, busy machine the speed available to us changes from one moment to the next, so bare and
  * wrapped are measured side by side at the finest grain that still means something, and medians are used:
  *
- * - sequential: one request at a time, bare and wrapped alternating request by request (AB BA AB ...); each request
- *   is timed on its own.
- * - concurrent: waves of `concurrency` requests started together, bare and wrapped alternating wave by wave
- *   (AB BA ...); a wave's time is divided by its requests.
+ * - sequential: one request at a time, the variants (bare, floor, tokenrelay, peers) taking turns request by request,
+ *   in an order that rotates and reverses from one step to the next; each request is timed on its own.
+ * - concurrent: waves of `concurrency` requests started together, the variants taking turns wave by wave; a wave's
+ *   time is divided by its requests.
  *
  * A round's figure for a variant is its median request (or wave): one that another process pre-empted lands in the
  * tail, not in the median. The result is the median over the rounds.
@@ -68,27 +68,26 @@ const medianSample = (samples: readonly Sample[]): Sample => ({
   cpuUs: median(samples.map((sample) => sample.cpuUs)),
 });
 
-interface Round {
-  readonly bare: Sample;
-  readonly wrapped: Sample;
-}
+/** Per variant (in the subject's order), its median step in one round. */
+type Round = readonly Sample[];
 
-/** `steps` bare and `steps` wrapped steps of `perStep` requests, alternating AB BA ...; the median step of each. */
+/** The order of step `i`: rotated by `i`, reversed on odd rotations, so that no variant always goes first. */
+const orderOf = (count: number, i: number): number[] => {
+  const rotated = Array.from({ length: count }, (_, k) => (k + i) % count);
+  return Math.floor(i / count) % 2 === 0 ? rotated : rotated.reverse();
+};
+
+/** `steps` steps of `perStep` requests per variant, taking turns; each variant's median step. */
 async function round(subject: Subject, steps: number, perStep: number): Promise<Round> {
   const step = (call: Call): Promise<Sample> =>
     timed(perStep === 1 ? call : () => wave(call, perStep), perStep);
-  const bare: Sample[] = [];
-  const wrapped: Sample[] = [];
+  const samples = subject.variants.map((): Sample[] => []);
   for (let i = 0; i < steps; i++) {
-    if (i % 2 === 0) {
-      bare.push(await step(subject.bare));
-      wrapped.push(await step(subject.wrapped));
-    } else {
-      wrapped.push(await step(subject.wrapped));
-      bare.push(await step(subject.bare));
+    for (const index of orderOf(subject.variants.length, i)) {
+      samples[index]!.push(await step(subject.variants[index]!.call));
     }
   }
-  return { bare: medianSample(bare), wrapped: medianSample(wrapped) };
+  return samples.map(medianSample);
 }
 
 export interface Spread {
@@ -104,37 +103,33 @@ const spread = (values: readonly number[]): Spread => ({
 });
 
 export interface VariantResult {
+  readonly name: string;
   /** 1e6 / the median wall time per request. */
   readonly reqPerSec: number;
   /** Median over the rounds, microseconds per request. */
   readonly wallUs: number;
   readonly cpuUs: number;
+  /**
+   * This variant over bare within each round, then the median (and quartiles) over the rounds. Pairing within a
+   * round cancels the drift of a shared machine from one round to the next.
+   */
+  readonly vsBare: { readonly wall: Spread; readonly cpu: Spread };
+  /** The same, over the floor (an empty hook of the same client). */
+  readonly vsFloor: { readonly wall: Spread; readonly cpu: Spread };
 }
 
 export interface Measurement {
   readonly client: ClientName;
   readonly mode: Mode;
   readonly inFlight: number;
-  readonly bare: VariantResult;
-  readonly wrapped: VariantResult;
-  /**
-   * The headline: wrapped over bare within each round, then the median (and quartiles) over the rounds. Pairing
-   * within a round cancels the drift of a shared machine from one round to the next.
-   */
-  readonly ratio: { readonly wall: Spread; readonly cpu: Spread };
-  /** Median wrapped / median bare (wall: = bare req/s / wrapped req/s); more exposed to drift than `ratio`. */
-  readonly ratioOfMedians: { readonly wall: number; readonly cpu: number };
-  /** `ratio.wall.median <= target`. */
+  readonly variants: readonly VariantResult[];
+  /** tokenrelay's `vsBare.wall.median <= target`. */
   readonly withinTarget: boolean;
-  readonly rounds: readonly Round[];
+  /** tokenrelay's `vsFloor.wall.median <= 1.01`. */
+  readonly withinFloor: boolean;
 }
 
-const variantResult = (samples: readonly Sample[]): VariantResult => {
-  const { wallUs, cpuUs } = medianSample(samples);
-  return { reqPerSec: 1e6 / wallUs, wallUs, cpuUs };
-};
-
-/** Warm-up, then `rounds` rounds in which bare and wrapped each send about `requests` requests. */
+/** Warm-up, then `rounds` rounds in which each variant sends about `requests` requests. */
 export async function measure(
   client: ClientName,
   subject: Subject,
@@ -145,26 +140,35 @@ export async function measure(
   const steps = Math.max(1, Math.round(options.requests / perStep));
   const warmupSteps = Math.ceil(options.warmup / perStep);
   for (let i = 0; i < warmupSteps; i++) {
-    await wave(subject.bare, perStep);
-    await wave(subject.wrapped, perStep);
+    for (const variant of subject.variants) await wave(variant.call, perStep);
   }
   const rounds: Round[] = [];
   for (let i = 0; i < options.rounds; i++) rounds.push(await round(subject, steps, perStep));
-  const bare = variantResult(rounds.map((r) => r.bare));
-  const wrapped = variantResult(rounds.map((r) => r.wrapped));
-  const ratio = {
-    wall: spread(rounds.map((r) => r.wrapped.wallUs / r.bare.wallUs)),
-    cpu: spread(rounds.map((r) => r.wrapped.cpuUs / r.bare.cpuUs)),
-  };
+  const indexOf = (name: string): number => subject.variants.findIndex((variant) => variant.name === name);
+  const bare = indexOf('bare');
+  const floor = indexOf('floor');
+  const against = (index: number, base: number) => ({
+    wall: spread(rounds.map((r) => r[index]!.wallUs / r[base]!.wallUs)),
+    cpu: spread(rounds.map((r) => r[index]!.cpuUs / r[base]!.cpuUs)),
+  });
+  const variants = subject.variants.map((variant, index): VariantResult => {
+    const { wallUs, cpuUs } = medianSample(rounds.map((r) => r[index]!));
+    return {
+      name: variant.name,
+      reqPerSec: 1e6 / wallUs,
+      wallUs,
+      cpuUs,
+      vsBare: against(index, bare),
+      vsFloor: against(index, floor),
+    };
+  });
+  const tokenrelay = variants.find((variant) => variant.name === 'tokenrelay');
   return {
     client,
     mode,
     inFlight: perStep,
-    bare,
-    wrapped,
-    ratio,
-    ratioOfMedians: { wall: wrapped.wallUs / bare.wallUs, cpu: wrapped.cpuUs / bare.cpuUs },
-    withinTarget: ratio.wall.median <= options.target,
-    rounds,
+    variants,
+    withinTarget: tokenrelay !== undefined && tokenrelay.vsBare.wall.median <= options.target,
+    withinFloor: tokenrelay !== undefined && tokenrelay.vsFloor.wall.median <= 1.01,
   };
 }

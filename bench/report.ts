@@ -1,50 +1,259 @@
 /**
- * Output: the table printed to the terminal (Markdown, so that it can go into the README as it is) and
- * results.json, written the way the project's formatter (Biome) would write it, so that a run leaves it clean.
+ * Output: Markdown tables (terminal, RESULTS.md and the README's generated regions), SVG charts, and results.json,
+ * written the way the project's formatter (Biome) would write it, so that a run leaves it clean.
  */
 import type { Measurement, Spread } from './measure.ts';
+import type { PeersReport, Scenario, ScenarioResult } from './peers.ts';
+import type { ScaleCell } from './scale.ts';
+import { type Bar, type GridCell, gridChart, lineChart, PALETTE, ratioChart, type Series } from './svg.ts';
 
-const fixed = (value: number, digits: number): string => value.toFixed(digits);
+const fixed = (value: number, digits: number): string =>
+  Number.isFinite(value) ? value.toFixed(digits) : '-';
 
 const spread = ({ median, p25, p75 }: Spread): string =>
   `${fixed(median, 3)} (${fixed(p25, 2)}-${fixed(p75, 2)})`;
 
-export function table(measurements: readonly Measurement[], target: number): string {
+/** A Markdown table; the first `leftColumns` columns left-aligned, the rest right-aligned. */
+export function markdownTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  leftColumns = 1,
+): string {
+  const widths = header.map((title, i) => Math.max(3, title.length, ...rows.map((row) => row[i]!.length)));
+  const left = (column: number): boolean => column < leftColumns;
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((cell, i) => (left(i) ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
+  const rule = `| ${widths.map((width, i) => (left(i) ? '-'.repeat(width) : `${'-'.repeat(width - 1)}:`)).join(' | ')} |`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+const modeLabel = (m: Measurement): string =>
+  m.mode === 'sequential' ? 'sequential' : `concurrency ${m.inFlight}`;
+
+export function overheadTable(measurements: readonly Measurement[], target: number): string {
   const header = [
     'client',
     'mode',
-    'bare req/s',
-    'wrapped req/s',
-    'ratio (IQR)',
-    'bare CPU µs/req',
-    'wrapped CPU µs/req',
-    'CPU ratio (IQR)',
-    `ratio <= ${target}`,
+    'variant',
+    'req/s',
+    'CPU µs/req',
+    'vs bare (IQR)',
+    'CPU vs bare',
+    'vs floor (IQR)',
+    'verdict',
   ];
-  const rows = measurements.map((m) => [
-    m.client,
-    m.mode === 'sequential' ? 'sequential' : `concurrency ${m.inFlight}`,
-    fixed(m.bare.reqPerSec, 0),
-    fixed(m.wrapped.reqPerSec, 0),
-    spread(m.ratio.wall),
-    fixed(m.bare.cpuUs, 1),
-    fixed(m.wrapped.cpuUs, 1),
-    spread(m.ratio.cpu),
-    m.withinTarget ? 'yes' : 'NO',
-  ]);
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-  const leftAligned = (column: number): boolean => column < 2;
-  const line = (cells: readonly string[]): string =>
-    `| ${cells.map((cell, i) => (leftAligned(i) ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
-  const rule = `|${widths.map((width, i) => `${'-'.repeat(width + 1)}${leftAligned(i) ? '-' : ':'}`).join('|')}|`;
-  return [line(header), rule, ...rows.map(line)].join('\n');
+  const rows = measurements.flatMap((m) =>
+    m.variants.map((v) => [
+      m.client,
+      modeLabel(m),
+      v.name,
+      fixed(v.reqPerSec, 0),
+      fixed(v.cpuUs, 1),
+      v.name === 'bare' ? '1' : spread(v.vsBare.wall),
+      v.name === 'bare' ? '1' : fixed(v.vsBare.cpu.median, 3),
+      v.name === 'floor' ? '1' : spread(v.vsFloor.wall),
+      v.name !== 'tokenrelay'
+        ? ''
+        : m.withinTarget
+          ? `within ${Math.round((target - 1) * 100)}% of bare`
+          : m.withinFloor
+            ? 'within 1% of floor'
+            : 'over target',
+    ]),
+  );
+  return markdownTable(header, rows, 3);
 }
+
+const LABELS: Readonly<Record<string, string>> = {};
+export const labelOf = (report: PeersReport, id: string): string =>
+  report.libraries.find((library) => library.id === id)?.label ?? LABELS[id] ?? id;
+
+const cellText = (r: ScenarioResult): string => {
+  if (r.error !== undefined) return `error: ${r.error.slice(0, 40)}`;
+  if (r.scenario === 'crossOrigin' || r.scenario === 'redirect') {
+    return r.leaked > 0 ? `token sent (${r.leaked})` : 'not sent';
+  }
+  const parts = [
+    `${r.successes}/${r.requests} ok`,
+    `${r.tokenCalls} token call${r.tokenCalls === 1 ? '' : 's'}`,
+  ];
+  if (r.reuseDetections > 0) parts.push(`${r.reuseDetections} reuse → grant revoked`);
+  if (r.hung > 0) parts.push(`${r.hung} hung`);
+  if (r.unauthenticated > 0) parts.push(`${r.unauthenticated} sent without token`);
+  return parts.join(', ');
+};
+
+const SCENARIO_TITLES: Readonly<Record<Scenario, string>> = {
+  burst: 'burst',
+  late401: 'late 401s',
+  waves: 'waves',
+  revoked: 'revoked grant',
+  '503': 'token endpoint 503s',
+  crossOrigin: 'absolute URL, other origin',
+  redirect: 'redirect to other origin',
+};
+
+const CHART_TITLES: Readonly<Record<Scenario, string>> = {
+  ...SCENARIO_TITLES,
+  '503': 'token 503s',
+  crossOrigin: 'other origin (URL)',
+  redirect: 'other origin (redirect)',
+};
+
+export function peersTable(report: PeersReport): string {
+  const scenarios = [...new Set(report.results.map((r) => r.scenario))];
+  const libraries = report.libraries.map((library) => library.id);
+  const header = ['library', ...scenarios.map((s) => SCENARIO_TITLES[s])];
+  const rows = libraries.map((id) => [
+    labelOf(report, id),
+    ...scenarios.map((scenario) => {
+      const r = report.results.find((x) => x.library === id && x.scenario === scenario);
+      if (r === undefined) return '-';
+      return `${r.asExpected ? '' : '**✗** '}${cellText(r)}`;
+    }),
+  ]);
+  return markdownTable(header, rows, header.length);
+}
+
+export function scenarioLegend(report: PeersReport): string {
+  const { burst, late, waves, waveSize, lateDelayMs } = report.sizes;
+  return [
+    `- **burst**: ${burst} concurrent GETs on a token that is expired (server and client).`,
+    `- **late 401s**: ${late} concurrent GETs, the token expired at the server only; half the answers come ${lateDelayMs} ms late, after the first refresh finished.`,
+    `- **waves**: ${waves} waves of ${waveSize} concurrent GETs; the server expires the token before each (${waves} expiries).`,
+    `- **revoked grant**: the grant is revoked at the server; ${late} concurrent GETs. Right: 1 token call, every request fails, none goes out without a token.`,
+    `- **token endpoint 503s**: ${late} concurrent GETs on an expired token; the token endpoint answers 503 twice (\`Retry-After: 0\`), then works.`,
+    '- **absolute URL / redirect**: one GET to another origin, one GET that the API redirects (302) there: does that origin receive the token?',
+    '- **✗**: not what tokenrelay guarantees for that scenario (1 token call per expiry, every request succeeds, 0 reuse, nothing hangs, the token only to its origin).',
+  ].join('\n');
+}
+
+export function scaleTable(cells: readonly ScaleCell[], label: (id: string) => string): string {
+  const header = [
+    'library',
+    'N',
+    'token calls',
+    'succeeded',
+    'unsettled at the time limit',
+    'refresh response → last replay',
+    'wall',
+    'heap per waiting request',
+  ];
+  const rows = cells.map((c) => [
+    label(c.library),
+    c.n.toLocaleString('en-US'),
+    Number.isNaN(c.tokenCalls) ? '-' : String(c.tokenCalls),
+    c.successes.toLocaleString('en-US'),
+    c.unsettled.toLocaleString('en-US'),
+    Number.isFinite(c.replayMs) ? `${(c.replayMs / 1000).toFixed(2)} s` : '-',
+    Number.isFinite(c.wallMs) ? `${(c.wallMs / 1000).toFixed(2)} s` : '-',
+    Number.isFinite(c.heapPerWaiterBytes)
+      ? `${(c.heapPerWaiterBytes / 1024).toFixed(2)} KB`
+      : (c.error?.slice(0, 40) ?? '-'),
+  ]);
+  return markdownTable(header, rows, 1);
+}
+
+// ---- charts ----
+
+export function peersChart(report: PeersReport): string {
+  const scenarios = [...new Set(report.results.map((r) => r.scenario))];
+  const rows = report.libraries.map((library) => ({
+    label: library.label,
+    cells: scenarios.map((scenario): GridCell => {
+      const r = report.results.find((x) => x.library === library.id && x.scenario === scenario);
+      if (r === undefined) return { fraction: 0, label: '-', bad: true };
+      const leakScenario = scenario === 'crossOrigin' || scenario === 'redirect';
+      return {
+        fraction: leakScenario ? (r.leaked > 0 ? 0 : 1) : r.requests === 0 ? 0 : r.successes / r.requests,
+        label: leakScenario
+          ? r.leaked > 0
+            ? 'token sent'
+            : 'not sent'
+          : `${r.successes}/${r.requests} · ${r.tokenCalls} tok${r.reuseDetections > 0 ? ` · ${r.reuseDetections} reuse` : ''}${r.hung > 0 ? ` · ${r.hung} hung` : ''}`,
+        bad: !r.asExpected,
+      };
+    }),
+  }));
+  return gridChart(
+    'Token refresh under concurrency: every library against the same OAuth2 server',
+    scenarios.map((s) => CHART_TITLES[s]),
+    rows,
+  );
+}
+
+const VARIANT_COLORS: Readonly<Record<string, string>> = {
+  floor: '#959da5',
+  tokenrelay: '#0366d6',
+  'axios-auth-refresh': '#e36209',
+  'axios-jwt': '#6f42c1',
+};
+
+export function overheadChart(measurements: readonly Measurement[]): string {
+  const bars: Bar[] = measurements.flatMap((m) =>
+    m.variants
+      .filter((v) => v.name !== 'bare')
+      .map((v) => ({
+        group: `${m.client}, ${modeLabel(m)}`,
+        label: v.name,
+        value: v.vsBare.wall.median,
+        low: v.vsBare.wall.p25,
+        high: v.vsBare.wall.p75,
+        color: VARIANT_COLORS[v.name] ?? '#586069',
+      })),
+  );
+  return ratioChart(
+    'Steady-state cost per request, relative to the bare client',
+    'wall time per request / bare, median over interleaved rounds (line: 25th-75th percentile)',
+    bars,
+    [
+      { value: 1, label: 'bare' },
+      { value: 1.03, label: '+3%' },
+    ],
+  );
+}
+
+export function scaleCharts(
+  cells: readonly ScaleCell[],
+  label: (id: string) => string,
+): { heap: string; time: string } {
+  const ids = [...new Set(cells.map((c) => c.library))];
+  const xs = [...new Set(cells.map((c) => c.n))].sort((a, b) => a - b);
+  // A cell that did not serve every request has no replay time (and is left out of that chart).
+  const finite = (value: unknown): number => (typeof value === 'number' ? value : Number.NaN);
+  const series = (value: (c: ScaleCell) => number): Series[] =>
+    ids.map((id, i) => ({
+      label: label(id),
+      color: PALETTE[i % PALETTE.length]!,
+      points: cells.filter((c) => c.library === id).map((c) => ({ x: c.n, y: value(c) })),
+    }));
+  return {
+    heap: lineChart(
+      'Heap per waiting request (all waiting on one refresh)',
+      'KB per request',
+      series((c) => finite(c.heapPerWaiterBytes) / 1024),
+      xs,
+    ),
+    time: lineChart(
+      'Time from the refresh response to the last replay (only where every request was served)',
+      'seconds',
+      series((c) => (c.unsettled === 0 && c.successes === c.n ? finite(c.replayMs) / 1000 : Number.NaN)),
+      xs,
+    ),
+  };
+}
+
+// ---- JSON ----
 
 const LINE_WIDTH = 110;
 
 /** Numbers to 4 significant decimals: timer noise is far larger than that. */
 const rounded = (_key: string, value: unknown): unknown =>
-  typeof value === 'number' && !Number.isInteger(value) ? Number(value.toFixed(4)) : value;
+  typeof value === 'number' && !Number.isInteger(value)
+    ? Number.isFinite(value)
+      ? Number(value.toFixed(4))
+      : null
+    : value;
 
 /**
  * `JSON.stringify(value, null, 2)`, with every array of plain values that fits in the line width on one line,
@@ -67,3 +276,15 @@ export function toJson(value: unknown): string {
   );
   return `${collapsed}\n`;
 }
+
+/** Replaces the text between `<!-- bench:<name>:start -->` and `<!-- bench:<name>:end -->`. */
+export function replaceRegion(document: string, name: string, content: string): string {
+  const start = `<!-- bench:${name}:start -->`;
+  const end = `<!-- bench:${name}:end -->`;
+  const from = document.indexOf(start);
+  const to = document.indexOf(end);
+  if (from === -1 || to === -1 || to < from) throw new Error(`README.md has no ${start} ... ${end} region`);
+  return `${document.slice(0, from + start.length)}\n${content.trim()}\n${document.slice(to)}`;
+}
+
+export type { Measurement };

@@ -7,8 +7,8 @@
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { type LoopbackListener, listenLoopback } from '@tokenrelay/msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LoopbackListener, listenLoopback } from './http-listener.ts';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 

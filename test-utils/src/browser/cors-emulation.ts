@@ -1,4 +1,4 @@
-import { type LoopbackListener, listenLoopback } from '../http-listener.ts';
+import { type LoopbackListener, listenLoopback } from '@tokenrelay/msw/node';
 import { createOAuthServer, type OAuthServer } from '../oauth-server.ts';
 import type { OAuthServerOptions } from '../oauth-types.ts';
 

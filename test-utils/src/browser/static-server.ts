@@ -1,4 +1,4 @@
-import { type LoopbackListener, listenLoopback } from '../http-listener.ts';
+import { type LoopbackListener, listenLoopback } from '@tokenrelay/msw/node';
 
 /** A file served by `serveStatic`: its body and content type. */
 export interface StaticFile {

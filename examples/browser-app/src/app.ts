@@ -99,9 +99,7 @@ manager.on('reauth-required', () => {
 });
 
 const api = ky.create({ baseUrl: `${config.apiOrigin}/`, retry: 0 }).extend(tokenRefresh(manager));
-// A browser's fetch must be called with `this` = window: @tokenrelay/fetch calls the function it was given as a method
-// of its settings, which Chromium rejects ("Illegal invocation"), so it gets a plain arrow function here.
-const apiFetch = withTokenRefresh((input, init) => fetch(input, init), manager, {
+const apiFetch = withTokenRefresh(fetch, manager, {
   origins: config.apiOrigin,
 });
 

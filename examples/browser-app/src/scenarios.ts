@@ -79,7 +79,7 @@ const wrapFetch = (
   manager: TokenManager,
   redirects?: RedirectHandling,
 ): ReturnType<typeof withTokenRefresh> =>
-  withTokenRefresh((input, init) => fetch(input, init), manager, {
+  withTokenRefresh(fetch, manager, {
     origins: config.apiOrigin,
     ...(redirects === undefined ? {} : { redirects }),
   });

@@ -8,11 +8,15 @@ import { startTimer } from './timers.ts';
 import type { Clock, TokenSet, TokenStore } from './types.ts';
 import { tokenSetProblem } from './validate.ts';
 
-/** Are `candidate` tokens newer than `current`? By version when both have one, else by their tokens. */
+/**
+ * Are `candidate` tokens newer than `current`? By version when either has one (no version counts as 0, as stores
+ * count it: unversioned tokens are never newer than versioned ones, so stale tokens left in a store after a failed
+ * write are not adopted over the rotated ones in memory), else by their tokens.
+ */
 export function isNewer(candidate: TokenSet, current: TokenSet | undefined): boolean {
   if (current === undefined) return true;
-  if (candidate.version !== undefined && current.version !== undefined)
-    return candidate.version > current.version;
+  if (candidate.version !== undefined || current.version !== undefined)
+    return (candidate.version ?? 0) > (current.version ?? 0);
   return candidate.accessToken !== current.accessToken || candidate.refreshToken !== current.refreshToken;
 }
 

@@ -114,7 +114,9 @@ function settingsOf(
     throw new ConfigurationError("`redirects` must be 'wrapper' or 'fetch'");
   }
   return {
-    fetch,
+    // Called as a plain function, never as a method of this object: a browser's `window.fetch` throws "Illegal
+    // invocation" when its receiver is anything but the window (or undefined).
+    fetch: (input, init) => (init === undefined ? fetch(input) : fetch(input, init)),
     manager,
     isAllowed: common.policyFor(),
     shouldRefresh: common.shouldRefresh,

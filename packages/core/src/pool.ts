@@ -37,6 +37,8 @@ export interface ManagerPool {
 
 interface Entry {
   readonly manager: TokenManager;
+  /** What `get` hands out for this key (see `handleFor`). */
+  readonly handle: TokenManager;
   lastUsed: number;
 }
 
@@ -71,7 +73,7 @@ export function createManagerPool(options: ManagerPoolOptions): ManagerPool {
     throw new ConfigurationError('createManagerPool: idleMs must be a number of ms > 0, or Infinity');
   }
   const clock = options.clock ?? systemClock();
-  const draining = new Map<string, TokenManager>();
+  const draining = new Map<string, Entry>();
   let disposed = false;
   let timer: { handle: TimerHandle; at: number } | undefined;
 
@@ -80,7 +82,7 @@ export function createManagerPool(options: ManagerPoolOptions): ManagerPool {
     dispose: (entry, key, reason) => {
       // Pushed out by a newer key while it still works for someone: finish first, dispose later.
       if (reason === 'evict' && busy(entry.manager)) {
-        draining.set(key, entry.manager);
+        draining.set(key, entry);
         arm(clock.now() + DRAIN_CHECK_MS);
       } else {
         entry.manager.dispose();
@@ -112,10 +114,10 @@ export function createManagerPool(options: ManagerPoolOptions): ManagerPool {
   function sweep(): void {
     timer = undefined;
     if (disposed) return;
-    for (const [key, manager] of draining) {
-      if (!busy(manager)) {
+    for (const [key, entry] of draining) {
+      if (!busy(entry.manager)) {
         draining.delete(key);
-        manager.dispose();
+        entry.manager.dispose();
       }
     }
     const now = clock.now();
@@ -137,28 +139,76 @@ export function createManagerPool(options: ManagerPoolOptions): ManagerPool {
     return createTokenManager({ ...made, clock: made.clock ?? clock });
   };
 
-  return {
+  /** The live manager for `key`: the held one (counts as use), an evicted one still finishing, or a new one. */
+  const live = (key: string): TokenManager => {
+    if (disposed) throw new DisposedError();
+    if (typeof key !== 'string') throw new ConfigurationError('ManagerPool.get: key must be a string');
+    return entryFor(key).manager;
+  };
+
+  const entryFor = (key: string): Entry => {
+    const now = clock.now();
+    const held = cache.get(key);
+    if (held !== undefined) {
+      held.lastUsed = now;
+      return held;
+    }
+    const drained = draining.get(key);
+    draining.delete(key);
+    const entry: Entry = drained ?? { manager: make(key), handle: handleFor(key), lastUsed: now };
+    entry.lastUsed = now;
+    cache.set(key, entry);
+    armNext();
+    return entry;
+  };
+
+  /**
+   * What `get` returns: every call goes to the pool's live manager for the key. A request that resolved its manager
+   * before a burst of other users pushed it out of the pool (an eviction disposes it) still works: its next call
+   * (the refresh after a 401, say) gets the manager the pool holds for that key now, made again from `create` (whose
+   * store keeps the user's tokens) if need be, instead of a `DisposedError`.
+   */
+  const handleFor = (key: string): TokenManager => {
+    const held = (): TokenManager | undefined => (cache.peek(key) ?? draining.get(key))?.manager;
+    const call = <T>(use: (manager: TokenManager) => Promise<T>): Promise<T> => {
+      try {
+        return use(live(key));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    return {
+      getAccessToken: (opts) => call((manager) => manager.getAccessToken(opts)),
+      refresh: (opts) => call((manager) => manager.refresh(opts)),
+      setTokens: (tokens) => call((manager) => manager.setTokens(tokens)),
+      clear: () => call((manager) => manager.clear()),
+      revoke: (opts) => call((manager) => manager.revoke(opts)),
+      /** Disposes this key's manager and removes it from the pool (as `pool.delete(key)`). */
+      dispose: () => {
+        pool.delete(key);
+      },
+      get state() {
+        return held()?.state ?? 'idle';
+      },
+      get waiting() {
+        return held()?.waiting ?? 0;
+      },
+      on: (event, listener) => live(key).on(event, listener),
+    };
+  };
+
+  const pool: ManagerPool = {
     get(key) {
       if (disposed) throw new DisposedError();
       if (typeof key !== 'string') throw new ConfigurationError('ManagerPool.get: key must be a string');
-      const now = clock.now();
-      const entry = cache.get(key);
-      if (entry !== undefined) {
-        entry.lastUsed = now;
-        return entry.manager;
-      }
-      const manager = draining.get(key) ?? make(key);
-      draining.delete(key);
-      cache.set(key, { manager, lastUsed: now });
-      armNext();
-      return manager;
+      return entryFor(key).handle;
     },
     has: (key) => cache.has(key) || draining.has(key),
     delete(key) {
       const drained = draining.get(key);
       if (drained !== undefined) {
         draining.delete(key);
-        drained.dispose();
+        drained.manager.dispose();
         return true;
       }
       return cache.delete(key);
@@ -172,8 +222,9 @@ export function createManagerPool(options: ManagerPoolOptions): ManagerPool {
       if (timer !== undefined) clock.clearTimeout(timer.handle);
       timer = undefined;
       cache.clear();
-      for (const manager of draining.values()) manager.dispose();
+      for (const entry of draining.values()) entry.manager.dispose();
       draining.clear();
     },
   };
+  return pool;
 }

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import type { TokenSet } from '@tokenrelay/core';
 import { type LaunchedChromium, launchChromium } from '@tokenrelay/test-utils/browser';
 import type { Page } from 'playwright-core';
@@ -6,14 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BODY_KINDS } from '../src/body-kinds.ts';
 import type { ScenarioConfig, Scenarios } from '../src/scenarios.ts';
 import { type BrowserApp, startBrowserApp } from '../src/server.ts';
+import { sourceAlias } from './source-alias.ts';
 
-const root = (path: string): string => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
-const alias = {
-  '@tokenrelay/core': root('packages/core/src/index.ts'),
-  '@tokenrelay/ky': root('packages/ky/src/index.ts'),
-  '@tokenrelay/fetch': root('packages/fetch/src/index.ts'),
-  '@tokenrelay/browser': root('packages/browser/src/index.ts'),
-};
+const alias = sourceAlias;
 
 let chromium: LaunchedChromium;
 let app: BrowserApp;

@@ -1,19 +1,13 @@
 import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { type LaunchedChromium, launchChromium } from '@tokenrelay/test-utils/browser';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BurstResult, TabSnapshot, TokenRelayApp } from '../src/app.ts';
 import { type BrowserApp, startBrowserApp } from '../src/server.ts';
+import { repoPath, sourceAlias } from './source-alias.ts';
 
-const root = (path: string): string => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
-/** The page is bundled from the packages' sources, so a change is tested without a rebuild. */
-const alias = {
-  '@tokenrelay/core': root('packages/core/src/index.ts'),
-  '@tokenrelay/ky': root('packages/ky/src/index.ts'),
-  '@tokenrelay/fetch': root('packages/fetch/src/index.ts'),
-  '@tokenrelay/browser': root('packages/browser/src/index.ts'),
-};
+const root = repoPath;
+const alias = sourceAlias;
 const ARTIFACTS = root('.tmp/artifacts');
 const ACQUIRE_TIMEOUT_MS = 5_000;
 const TTL_MS = 4_000;

@@ -4,12 +4,11 @@
  */
 import { TokenEndpointError } from './errors.ts';
 import type { RefreshResult } from './types.ts';
+import { isHeaderSafeToken } from './validate.ts';
 
 /** The longest `expires_in` accepted: ten years, in seconds. Anything longer is taken as a broken server. */
 export const MAX_EXPIRES_IN_SECONDS: number = 10 * 365 * 24 * 60 * 60;
 
-/** What can be put in an Authorization header: visible ASCII, no spaces or control characters. */
-const HEADER_SAFE = /^[\x21-\x7E]+$/;
 const NUMERIC = /^\d+(\.\d+)?$/;
 const ERROR_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -170,7 +169,7 @@ export function parseTokenResponse(text: string, status: number, secrets: readon
   if (typeof accessToken !== 'string' || accessToken === '') {
     throw malformed('access_token must be a non-empty string', status);
   }
-  if (!HEADER_SAFE.test(accessToken)) {
+  if (!isHeaderSafeToken(accessToken)) {
     throw malformed('access_token has characters that cannot be sent in a header', status);
   }
   const tokenType = data.token_type;

@@ -30,6 +30,9 @@ export const DEFAULTS = {
 
 /** Visible ASCII, no space: what RFC 6750's b64token and every header-safe token have in common. */
 const HEADER_SAFE = /^[\x21-\x7E]+$/;
+
+/** Can `token` go in an Authorization header as it is? (non-empty visible ASCII: no space, CR, LF or NUL) */
+export const isHeaderSafeToken = (token: string): boolean => HEADER_SAFE.test(token);
 /** An HTTP token (RFC 9110 section 5.6.2), for the authorization scheme. */
 const SCHEME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** A refresh token travels in a form body: visible ASCII and spaces (RFC 6749 appendix A.17's VSCHAR). */

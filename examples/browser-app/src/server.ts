@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { type CorsEmulation, serveStatic, startCorsEmulation } from '@tokenrelay/test-utils/browser';
-import { build } from 'esbuild';
+import {
+  bundlePage,
+  type CorsEmulation,
+  serveStatic,
+  startCorsEmulation,
+} from '@tokenrelay/test-utils/browser';
 
 export interface BrowserAppOptions {
   /** Access-token lifetime at the authorization server. Default 60_000 ms. */
@@ -27,22 +31,9 @@ export interface BrowserApp {
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
-/** Bundles the page (plain ESM) with esbuild. */
-async function bundle(entry: string, alias: Readonly<Record<string, string>> | undefined): Promise<string> {
-  const result = await build({
-    entryPoints: [here(entry)],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-    ...(alias === undefined ? {} : { alias: { ...alias } }),
-  });
-  const output = result.outputFiles[0];
-  if (output === undefined) throw new Error('esbuild produced no output');
-  return output.text;
-}
+/** Bundles one of the page's scripts (plain ESM). */
+const bundle = (entry: string, alias: Readonly<Record<string, string>> | undefined): Promise<string> =>
+  bundlePage(here(entry), alias);
 
 /**
  * Serves the example page on 127.0.0.1 and the OAuth2 emulation (a public client, refresh-token rotation with reuse

@@ -1,5 +1,5 @@
 /**
- * A client in its own process: `node scenario-client.ts` reads `{ scenario, target, tokens, refreshTokenTtlMs }`
+ * A client in its own process: `node scenario-client.ts` reads `{ scenario, target, tokens, shortTtlMs }`
  * as JSON from argv[2], runs the scenario with the global fetch and prints the outcome vector as JSON.
  */
 import { type LoginTokens, runScenario, type ScenarioName, type ScenarioTarget } from './scenarios.ts';
@@ -8,9 +8,9 @@ interface Input {
   readonly scenario: ScenarioName;
   readonly target: ScenarioTarget;
   readonly tokens: LoginTokens;
-  readonly refreshTokenTtlMs: number;
+  readonly shortTtlMs: number;
 }
 
 const input = JSON.parse(process.argv[2] ?? '{}') as Input;
-const outcomes = await runScenario(input.scenario, input.target, input.tokens, input.refreshTokenTtlMs);
+const outcomes = await runScenario(input.scenario, input.target, input.tokens, input.shortTtlMs);
 process.stdout.write(`${JSON.stringify(outcomes)}\n`);

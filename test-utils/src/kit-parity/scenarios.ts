@@ -1,8 +1,9 @@
 /**
  * Scenarios any OAuth2 client meets, written with plain fetch against whatever server the target names (the kit
- * through msw, the kit's loopback listener from a child process, oidc-provider). Each gives an outcome vector:
- * one entry per call, `<status>` plus the OAuth2 error code or the Bearer challenge's error. No vitest here: the
- * child-process client imports this file with plain Node.
+ * through msw, the kit's loopback listener from a child process, msw's service worker in Chromium, oidc-provider).
+ * Each gives an outcome vector: one entry per call, `<status>` plus the OAuth2 error code or the Bearer challenge's
+ * error. No vitest and no Node API here: the child-process client imports this file with plain Node, and the
+ * Chromium page bundles it.
  */
 
 export interface ScenarioTarget {
@@ -24,9 +25,14 @@ export const SCENARIOS = [
   'reuse after rotation',
   'revocation',
   'expired refresh token',
+  'expired access token',
 ] as const;
 
 export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** The scenarios that run against a server whose tokens live `shortTtlMs` (they wait past it). */
+export const isExpiry = (name: ScenarioName): boolean =>
+  name === 'expired refresh token' || name === 'expired access token';
 
 /** What every server must answer (RFC 6749, RFC 7009, RFC 6750, RFC 9700 reuse detection). */
 export const EXPECTED: Readonly<Record<ScenarioName, readonly string[]>> = {
@@ -40,12 +46,15 @@ export const EXPECTED: Readonly<Record<ScenarioName, readonly string[]>> = {
   'reuse after rotation': ['200', '200', '400 invalid_grant', '400 invalid_grant', '401 invalid_token'],
   revocation: ['200', '400 invalid_grant', '401 invalid_token'],
   'expired refresh token': ['400 invalid_grant'],
+  // The protected resource turns the access token down once it has expired (RFC 6750 section 3.1).
+  'expired access token': ['200', '401 invalid_token'],
 };
 
 /** RFC 6749 section 2.3.1, written independently of the kit's own encoder. */
 const basic = (id: string, secret: string): string => {
   const form = (value: string): string => new URLSearchParams([['v', value]]).toString().slice(2);
-  return `Basic ${Buffer.from(`${form(id)}:${form(secret)}`).toString('base64')}`;
+  // Form-encoded text is ASCII, so btoa (Node and browsers alike) encodes it as base64 of its UTF-8 bytes.
+  return `Basic ${btoa(`${form(id)}:${form(secret)}`)}`;
 };
 
 interface Call {
@@ -88,12 +97,15 @@ const field = (call: Call | undefined, name: string): string => String(call?.bod
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Runs one scenario; the target's refresh tokens live `refreshTokenTtlMs` (the expiry scenario waits past it). */
+/**
+ * Runs one scenario. For the `isExpiry` scenarios the target's access and refresh tokens live `shortTtlMs` (the
+ * scenario waits past it).
+ */
 export async function runScenario(
   name: ScenarioName,
   target: ScenarioTarget,
   tokens: LoginTokens,
-  refreshTokenTtlMs: number,
+  shortTtlMs: number,
 ): Promise<string[]> {
   switch (name) {
     case 'two concurrent refreshes with one refresh token': {
@@ -124,8 +136,13 @@ export async function runScenario(
       return [revoked.outcome, refreshed.outcome, await resource(target, tokens.accessToken)];
     }
     case 'expired refresh token': {
-      await sleep(refreshTokenTtlMs + 150);
+      await sleep(shortTtlMs + 150);
       return [(await refresh(target, tokens.refreshToken)).outcome];
+    }
+    case 'expired access token': {
+      const fresh = await resource(target, tokens.accessToken);
+      await sleep(shortTtlMs + 150);
+      return [fresh, await resource(target, tokens.accessToken)];
     }
   }
 }

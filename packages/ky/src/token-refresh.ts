@@ -169,6 +169,17 @@ function clientHooks(
       const underlying: FetchLike = kyOptions.fetch ?? globalThis.fetch.bind(globalThis);
       kyOptions.fetch = (input, requestInit) => sendFollowing(underlying, state, input, requestInit);
     }
+    // ky clones the response for each `afterResponse` hook. When a 401 left as it is becomes an HTTPError (the
+    // default `throwHttpErrors`), `beforeError` sees an ignored replay: the sentinel hook and its clone are left out.
+    if (kyOptions.throwHttpErrors === undefined || kyOptions.throwHttpErrors === true) {
+      const { hooks } = kyOptions;
+      if (hooks?.afterResponse?.includes(afterReplayAsked) === true) {
+        kyOptions.hooks = {
+          ...hooks,
+          afterResponse: hooks.afterResponse.filter((hook) => hook !== afterReplayAsked),
+        };
+      }
+    }
     // ky's `timeout` (default 10 s) is not in the options its later hooks see.
     state.timeoutMs = kyOptions.timeout === false ? undefined : (kyOptions.timeout ?? KY_DEFAULT_TIMEOUT_MS);
     const limit = callerRetryLimit(kyOptions.retry);
@@ -266,6 +277,11 @@ function clientHooks(
   // of a call that carried the token is made safe to log (its request, response and `data` hidden from loggers).
   const beforeError: BeforeErrorHook = ({ error, options: kyOptions }) => {
     const state = states.get(kyOptions.context);
+    // The 401 whose replay ky ignored (another copy of ky; the sentinel hook is left out with `throwHttpErrors`).
+    if (state?.replayPending === true && (isHTTPError(error) || error.name === 'HTTPError')) {
+      state.replayPending = false;
+      return otherKyError() as unknown as typeof error;
+    }
     const reason = state?.notReplayable;
     if (reason !== undefined && isHTTPError(error) && error.cause === undefined) {
       Object.defineProperty(error, 'cause', { value: reason, configurable: true, writable: true });

@@ -20,7 +20,7 @@ import {
   withTicket,
 } from './request-state.ts';
 import { baseUrlOf, createOriginCache, requestUrl } from './request-url.ts';
-import { waitSignalFor } from './signal.ts';
+import { isUncancellable, waitSignalFor } from './signal.ts';
 import { AxiosWaitTimeoutError } from './timeout-error.ts';
 
 const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
@@ -98,7 +98,10 @@ export function attachTokenRefresh<C extends object, R extends object>(
     if (!replayed && typeof config.timeout === 'number' && config.timeout > 0)
       started.set(config, Date.now());
     const requestManager = managerFor(manager, config as unknown as C);
-    const token = await waitFor(config, (signal) => requestManager.getAccessToken({ signal }));
+    // A request that cannot be cancelled nor time out (the usual one) waits without a wait signal.
+    const token = isUncancellable(config)
+      ? await requestManager.getAccessToken()
+      : await waitFor(config, (signal) => requestManager.getAccessToken({ signal }));
     // Cancelled while waiting: axios rejects it with its own CanceledError before anything is sent.
     if (token === undefined) return config;
     config.headers.set(headerName, headerValue(token));

@@ -19,8 +19,8 @@ import {
   sentTokenOf,
   withTicket,
 } from './request-state.ts';
-import { baseUrlOf, requestUrl } from './request-url.ts';
-import { waitSignalFor } from './signal.ts';
+import { baseUrlOf, createOriginCache, requestUrl } from './request-url.ts';
+import { isUncancellable, waitSignalFor } from './signal.ts';
 import { AxiosWaitTimeoutError } from './timeout-error.ts';
 
 const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
@@ -62,6 +62,8 @@ export function attachTokenRefresh<C extends object, R extends object>(
   const owner: Owner = {};
   const redirects = createRedirectGuard(allowed, headerName);
   const started: Started = new WeakMap();
+  // The decision for a relative `url` depends on its `baseURL` only: made once per `baseURL`.
+  const origins = createOriginCache(allowed);
 
   /** Waits for `wait`; a cancelled wait lets axios reject with its own CanceledError, a timed-out one as axios would. */
   const waitFor = async <T>(
@@ -89,11 +91,17 @@ export function attachTokenRefresh<C extends object, R extends object>(
       mark(config, undefined);
     }
     if (config.tokenRelay === false) return config;
-    const url = requestUrl(instance, config);
-    if (url === undefined || !allowed(url)) return config;
-    if (!replayed) started.set(config, Date.now());
+    const decided = origins.decide(config);
+    const url = decided === undefined ? requestUrl(instance, config) : decided || undefined;
+    if (url === undefined || (decided === undefined && !allowed(url))) return config;
+    // Only a `timeout` needs the start (the waits count against it).
+    if (!replayed && typeof config.timeout === 'number' && config.timeout > 0)
+      started.set(config, Date.now());
     const requestManager = managerFor(manager, config as unknown as C);
-    const token = await waitFor(config, (signal) => requestManager.getAccessToken({ signal }));
+    // A request that cannot be cancelled nor time out (the usual one) waits without a wait signal.
+    const token = isUncancellable(config)
+      ? await requestManager.getAccessToken()
+      : await waitFor(config, (signal) => requestManager.getAccessToken({ signal }));
     // Cancelled while waiting: axios rejects it with its own CanceledError before anything is sent.
     if (token === undefined) return config;
     config.headers.set(headerName, headerValue(token));

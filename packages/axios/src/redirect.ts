@@ -46,26 +46,30 @@ export interface RedirectGuard {
   readonly wrap: <H extends Hook>(hook: H | undefined, url: string | URL) => H;
 }
 
+/** On each wrapper we made: the caller's own hook behind it, so a config that comes back for a replay is unwrapped. */
+const OWN = Symbol('tokenRelay.ownBeforeRedirect');
+
+type Wrapper = Hook & { [OWN]?: Hook | undefined };
+
 export function createRedirectGuard(policy: OriginPolicy, headerName: string): RedirectGuard {
-  // The caller's own hook behind each wrapper we made, so a config that comes back for a replay is unwrapped first.
-  const wrappers = new WeakMap<Hook, Hook | undefined>();
+  const token = headerName.toLowerCase();
   return {
     wrap<H extends Hook>(hook: H | undefined, url: string | URL): H {
-      const own = hook !== undefined && wrappers.has(hook) ? wrappers.get(hook) : hook;
+      const own = hook !== undefined && OWN in hook ? (hook as Wrapper)[OWN] : hook;
       // follow-redirects hands over the next hop only: the previous one is remembered here, per request.
       let previous: string | URL | undefined = url;
-      const wrapper = (options: Record<string, unknown>, ...rest: never[]): void => {
+      const wrapper: Wrapper = (options: Record<string, unknown>, ...rest: never[]): void => {
         own?.(options, ...rest);
         const next = nextHop(options as RedirectOptions);
         deleteHeaders(
           options.headers,
           next === undefined
-            ? [...CREDENTIAL_HEADERS, headerName.toLowerCase()]
+            ? [...CREDENTIAL_HEADERS, token]
             : headersToDrop(previous, next, policy, headerName),
         );
         previous = next;
       };
-      wrappers.set(wrapper, own);
+      wrapper[OWN] = own;
       return wrapper as H;
     },
   };

@@ -1,4 +1,4 @@
-import { pageUrl } from '@tokenrelay/core/adapter-kit';
+import { type OriginPolicy, pageUrl } from '@tokenrelay/core/adapter-kit';
 import type { AxiosRequestConfig } from 'axios';
 import type { AxiosInstanceLike } from './options.ts';
 
@@ -79,4 +79,49 @@ export function baseUrlOf(instance: AxiosInstanceLike): string | URL | undefined
   } catch {
     return base; // createOriginPolicy reports it as a ConfigurationError
   }
+}
+
+/** How many `baseURL`s an attachment remembers a decision for (a bound: beyond it, decisions are made per request). */
+const ORIGIN_CACHE_SIZE = 64;
+
+export interface OriginCache {
+  /**
+   * For a relative `url` under an absolute `baseURL` (outside a browser): `false` when the token must not go there,
+   * else a URL of the same origin as the request (its `baseURL`). `undefined` when the request is another case, to be
+   * resolved in full (`requestUrl`).
+   */
+  readonly decide: (config: UriConfig) => string | false | undefined;
+}
+
+/**
+ * Origin decisions remembered per `baseURL`. A relative `url` (no scheme, no `//`, no `:` before its first `/`, `?`
+ * or `#`) is joined after a `/` that ends the base's authority, so the request's origin is the base's whatever the
+ * path: one decision per `baseURL` holds for all of them, and saves a URL parse per request.
+ */
+export function createOriginCache(policy: OriginPolicy): OriginCache {
+  const decisions = new Map<string, string | false>();
+  const decideBase = (baseURL: string): string | false => {
+    let allowed: boolean;
+    try {
+      const base = new URL(baseURL);
+      allowed = base.origin !== 'null' && base.host !== '' && policy(base);
+    } catch {
+      allowed = false;
+    }
+    return allowed ? baseURL : false;
+  };
+  return {
+    decide(config) {
+      const { baseURL, url } = config;
+      if (typeof url !== 'string' || typeof baseURL !== 'string' || baseURL === '') return undefined;
+      if (ABSOLUTE.test(url) || !PLAIN_RELATIVE.test(url) || !ABSOLUTE.test(baseURL)) return undefined;
+      if (pageUrl() !== undefined) return undefined;
+      let decision = decisions.get(baseURL);
+      if (decision === undefined) {
+        decision = decideBase(baseURL);
+        if (decisions.size < ORIGIN_CACHE_SIZE) decisions.set(baseURL, decision);
+      }
+      return decision;
+    },
+  };
 }

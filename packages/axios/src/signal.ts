@@ -36,6 +36,19 @@ const UNCANCELLABLE: WaitSignal = {
 };
 const never = (): boolean => false;
 
+/** No `signal`, no `cancelToken`, no `timeout`: nothing could end a wait early (`waitSignalFor` gives no signal). */
+export function isUncancellable(config: {
+  signal?: unknown;
+  cancelToken?: unknown;
+  timeout?: unknown;
+}): boolean {
+  return (
+    !config.cancelToken &&
+    (config.signal === undefined || config.signal === null) &&
+    !(typeof config.timeout === 'number' && config.timeout > 0)
+  );
+}
+
 /**
  * One signal for the wait: the request's `signal`, its `cancelToken`, and its `timeout` (axios starts that clock
  * only when the request is sent; the wait for a token counts against it too). `startedAt` is when the request

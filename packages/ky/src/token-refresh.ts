@@ -39,6 +39,16 @@ import {
 import { createRequestStates, type RequestState } from './request-state.ts';
 import { callerRetryLimit, withReplayRoom } from './retry-budget.ts';
 
+/** Runs `task` after the current turn of the event loop (`setImmediate` in Node, a 0 ms timer elsewhere). */
+const laterThisLoop = (task: () => void): { cancel: () => void } => {
+  if (typeof setImmediate === 'function') {
+    const handle = setImmediate(task);
+    return { cancel: () => clearImmediate(handle) };
+  }
+  const handle = setTimeout(task, 0);
+  return { cancel: () => clearTimeout(handle) };
+};
+
 /** ky's documented default for `timeout`. */
 const KY_DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -89,20 +99,40 @@ function clientHooks(
   const headerFollowsRedirects = !CREDENTIAL_HEADERS.includes(header.toLowerCase());
   const states = createRequestStates();
 
-  /** A wait for the manager, bounded by the request's signal and what is left of ky's `timeout`. */
+  /**
+   * A wait for the manager, bounded by the request's signal and what is left of ky's `timeout`. The timer and the
+   * request's abort are joined to the wait's signal only when the wait outlasts this turn of the event loop: a token
+   * at hand (the steady state) costs no timer. The bound is the same (counted from the call's start).
+   */
   const bounded = async <T>(
     request: Request,
     state: RequestState,
     work: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> => {
     const timeout = state.timeoutMs;
-    if (timeout === undefined) return work(request.signal);
-    const left = Math.max(0, timeout - (Date.now() - state.startedAt));
-    const timer = AbortSignal.timeout(left);
+    const outer = request.signal;
+    if (timeout === undefined || outer.aborted) return work(outer);
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timedOut = false;
+    const onAbort = (): void => controller.abort(outer.reason);
+    const arm = (): void => {
+      if (outer.aborted) {
+        onAbort();
+        return;
+      }
+      outer.addEventListener('abort', onAbort);
+      const left = Math.max(0, timeout - (Date.now() - state.startedAt));
+      timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+      }, left);
+    };
+    const later = laterThisLoop(arm);
     try {
-      return await work(AbortSignal.any([request.signal, timer]));
+      return await work(controller.signal);
     } catch (error) {
-      if (timer.aborted && !request.signal.aborted) {
+      if (timedOut && !outer.aborted) {
         throw Object.defineProperty(new TimeoutError(request), 'cause', {
           value: error,
           configurable: true,
@@ -110,6 +140,12 @@ function clientHooks(
         });
       }
       throw error;
+    } finally {
+      later.cancel();
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        outer.removeEventListener('abort', onAbort);
+      }
     }
   };
 
@@ -168,6 +204,17 @@ function clientHooks(
     if (headerFollowsRedirects) {
       const underlying: FetchLike = kyOptions.fetch ?? globalThis.fetch.bind(globalThis);
       kyOptions.fetch = (input, requestInit) => sendFollowing(underlying, state, input, requestInit);
+    }
+    // ky clones the response for each `afterResponse` hook. When a 401 left as it is becomes an HTTPError (the
+    // default `throwHttpErrors`), `beforeError` sees an ignored replay: the sentinel hook and its clone are left out.
+    if (kyOptions.throwHttpErrors === undefined || kyOptions.throwHttpErrors === true) {
+      const { hooks } = kyOptions;
+      if (hooks?.afterResponse?.includes(afterReplayAsked) === true) {
+        kyOptions.hooks = {
+          ...hooks,
+          afterResponse: hooks.afterResponse.filter((hook) => hook !== afterReplayAsked),
+        };
+      }
     }
     // ky's `timeout` (default 10 s) is not in the options its later hooks see.
     state.timeoutMs = kyOptions.timeout === false ? undefined : (kyOptions.timeout ?? KY_DEFAULT_TIMEOUT_MS);
@@ -266,6 +313,11 @@ function clientHooks(
   // of a call that carried the token is made safe to log (its request, response and `data` hidden from loggers).
   const beforeError: BeforeErrorHook = ({ error, options: kyOptions }) => {
     const state = states.get(kyOptions.context);
+    // The 401 whose replay ky ignored (another copy of ky; the sentinel hook is left out with `throwHttpErrors`).
+    if (state?.replayPending === true && (isHTTPError(error) || error.name === 'HTTPError')) {
+      state.replayPending = false;
+      return otherKyError() as unknown as typeof error;
+    }
     const reason = state?.notReplayable;
     if (reason !== undefined && isHTTPError(error) && error.cause === undefined) {
       Object.defineProperty(error, 'cause', { value: reason, configurable: true, writable: true });

@@ -73,7 +73,13 @@ describe('processes sharing one grant through Redis (oidc-provider)', () => {
       const events = auth.events;
       expect(events['grant.revoked']).toBe(0);
       expect(events['grant.error']).toBe(0);
-      expect(auth.errors).toEqual([]);
+      // A request can reach the server after its token expired there (a round of 100 requests per process can
+      // outlast the trusted lifetime on a loaded machine): a 401 `invalid_token` at userinfo, replayed once with the
+      // refreshed token (every request above succeeded). Anything else the server logs is a failure.
+      const unexpected = auth.errors.filter(
+        (error) => !(error.event === 'userinfo.error' && error.error === 'invalid_token'),
+      );
+      expect(unexpected).toEqual([]);
       expect(used.size).toBeGreaterThanOrEqual(4);
       expect(events['refresh_token.consumed']).toBe(used.size);
       expect(events['grant.success']).toBe(used.size);

@@ -15,7 +15,6 @@ export {
   type TokenFault,
 } from '@tokenrelay/msw';
 export { type LoopbackListener, listenLoopback } from '@tokenrelay/msw/node';
-export { realDelay } from './emulation-state.ts';
 export { createFakeClock, type FakeClock } from './fake-clock.ts';
 export { createManagerFixture, type ManagerFixture } from './manager-fixture.ts';
 export { type HasHandlers, type MswServer, startMsw } from './msw-server.ts';

@@ -3,6 +3,8 @@
  * against its token endpoint with `oauth2Refresh`, and the adapter's client. Everything is built per test and
  * torn down after it; nothing lives at module level.
  */
+
+import { setTimeout as realDelay } from 'node:timers/promises';
 import {
   type Clock,
   createTokenManager,
@@ -19,7 +21,6 @@ import {
 } from '@tokenrelay/core';
 import type { RequestHandler } from 'msw';
 import { it } from 'vitest';
-import { realDelay } from '../emulation-state.ts';
 import type { FakeClock } from '../fake-clock.ts';
 import type { MswServer } from '../msw-server.ts';
 import { createOAuthServer, type OAuthServer } from '../oauth-server.ts';

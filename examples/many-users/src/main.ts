@@ -76,6 +76,7 @@ try {
   let succeeded = 0;
   let wrongUser = 0;
   let largestPool = 0;
+  let largestDraining = 0;
   console.log(
     `${users} users, a pool of ${poolSize} managers, ${rounds} rounds 2.2 s apart (2 s access tokens)\n`,
   );
@@ -91,7 +92,8 @@ try {
             Array.from({ length: 3 }, async () => {
               const response = await apiFor(id)(auth.userinfoUrl, { signal: AbortSignal.timeout(15_000) });
               const body = (await response.json().catch(() => ({}))) as { sub?: string };
-              largestPool = Math.max(largestPool, pool.size);
+              largestPool = Math.max(largestPool, pool.size - pool.draining);
+              largestDraining = Math.max(largestDraining, pool.draining);
               return { ok: response.status === 200, mine: body.sub === id };
             }),
           ),
@@ -114,6 +116,7 @@ try {
   console.log(`succeeded                      ${succeeded}`);
   console.log(`answered for another user      ${wrongUser}`);
   console.log(`managers in the pool, at most  ${largestPool} (of ${users} users)`);
+  console.log(`evicted while refreshing, finished first, at most  ${largestDraining}`);
   console.log(`refreshes seen by the server   ${events['refresh_token.consumed']}`);
   console.log(`grants revoked (reuse)         ${events['grant.revoked']}`);
   const ok =

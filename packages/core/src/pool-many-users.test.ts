@@ -120,6 +120,7 @@ describe('a manager pool serving many users', () => {
               });
               await Promise.all(requests);
               expect(pool.size).toBeLessThanOrEqual(max + round.users.length);
+              expect(pool.size - pool.draining).toBeLessThanOrEqual(max);
             }
           } finally {
             pool.dispose();

@@ -91,6 +91,7 @@ describe('createManagerPool', () => {
     expect(a.state).toBe('refreshing');
     pool.get('b'); // a is pushed out while its refresh runs
     expect(pool.size).toBe(2);
+    expect(pool.draining).toBe(1); // on top of max, until its refresh is done
     await clock.advance(1_000);
     expect(pool.get('a')).toBe(a); // same manager: no second refresh of a's grant
     expect(refreshes.get('a')?.calls).toBe(1);

@@ -29,8 +29,13 @@ export interface ManagerPool {
   has(key: string): boolean;
   /** Disposes and forgets the manager for `key` (its waiting requests get `DisposedError`); false if none. */
   delete(key: string): boolean;
-  /** Managers held, including evicted ones still finishing a refresh. */
+  /** Managers held, including evicted ones still finishing a refresh (`draining`). */
   readonly size: number;
+  /**
+   * Evicted managers that were busy (refreshing, or with requests waiting) and finish before they are disposed. They
+   * are on top of `max`: `size - draining` never exceeds `max`.
+   */
+  readonly draining: number;
   /** Disposes every manager and stops the pool's timer; `get` throws `DisposedError` afterwards. */
   dispose(): void;
 }
@@ -215,6 +220,9 @@ export function createManagerPool(options: ManagerPoolOptions): ManagerPool {
     },
     get size() {
       return cache.size + draining.size;
+    },
+    get draining() {
+      return draining.size;
     },
     dispose() {
       if (disposed) return;

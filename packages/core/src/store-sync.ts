@@ -4,6 +4,7 @@
  * failures.
  */
 import { isTokenRelayError, StoreError } from './errors.ts';
+import { abortable } from './store-support.ts';
 import { startTimer } from './timers.ts';
 import type { Clock, TokenSet, TokenStore } from './types.ts';
 import { tokenSetProblem } from './validate.ts';
@@ -57,40 +58,22 @@ export function createStoreSync(store: TokenStore, options: StoreSyncOptions): S
     const controller = new AbortController();
     const signals = [options.signal, controller.signal, ...(signal === undefined ? [] : [signal])];
     const combined = AbortSignal.any(signals);
-    return new Promise<T>((resolve, reject) => {
-      const finish = (): void => {
+    if (combined.aborted) return Promise.reject(asStoreError(combined.reason, what));
+    const cancel = startTimer(clock, timeoutMs, () =>
+      controller.abort(new StoreError(`The token store did not ${what} within ${timeoutMs} ms`)),
+    );
+    // Called at once (a synchronous throw is a rejection), and given up on when the timeout or a signal fires.
+    const pending = new Promise<T>((resolve) => resolve(call(combined)));
+    return abortable(pending, combined).then(
+      (value) => {
         cancel();
-        combined.removeEventListener('abort', onAbort);
-      };
-      const onAbort = (): void => {
-        finish();
-        reject(asStoreError(combined.reason, what));
-      };
-      const cancel = startTimer(clock, timeoutMs, () =>
-        controller.abort(new StoreError(`The token store did not ${what} within ${timeoutMs} ms`)),
-      );
-      if (combined.aborted) {
-        onAbort();
-        return;
-      }
-      combined.addEventListener('abort', onAbort, { once: true });
-      let pending: Promise<T>;
-      try {
-        pending = Promise.resolve(call(combined));
-      } catch (error) {
-        pending = Promise.reject(error);
-      }
-      pending.then(
-        (value) => {
-          finish();
-          resolve(value);
-        },
-        (error: unknown) => {
-          finish();
-          reject(asStoreError(error, what));
-        },
-      );
-    });
+        return value;
+      },
+      (error: unknown) => {
+        cancel();
+        throw asStoreError(error, what);
+      },
+    );
   };
 
   const ordered = (what: string, call: (signal: AbortSignal) => Promise<void>): Promise<WriteOutcome> => {

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ReauthRequiredError, RefreshFailedError } from './errors.ts';
+import { backoffDelay, effectiveSkew } from './freshness.ts';
+import { transition } from './machine.ts';
 import {
-  backoffDelay,
   type Effect,
-  effectiveSkew,
   initialState,
   type MachineEvent,
   type MachinePolicy,
   type MachineState,
-  transition,
-} from './machine.ts';
+} from './machine-types.ts';
 import type { TokenSet } from './types.ts';
 
 const policy: MachinePolicy = {

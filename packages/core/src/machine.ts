@@ -27,27 +27,6 @@ import {
 } from './machine-types.ts';
 import type { RefreshReason, TokenSet } from './types.ts';
 
-export {
-  backoffDelay,
-  effectiveSkew,
-  isUsable,
-  needsRefresh,
-  nextCallAllowedAt,
-  proactiveEffects,
-  rejectionDelay,
-  stragglerWindow,
-} from './freshness.ts';
-export {
-  type Effect,
-  HANDED_OUT_CAP,
-  initialState,
-  type MachineEvent,
-  type MachinePolicy,
-  type MachineState,
-  type MachineStatus,
-  type Transition,
-} from './machine-types.ts';
-
 const startRefresh = (
   state: MachineState,
   reason: RefreshReason,

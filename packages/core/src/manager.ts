@@ -7,15 +7,15 @@
 import { Mutex } from 'async-mutex';
 import { DisposedError, WaitTimeoutError } from './errors.ts';
 import { createEmitter } from './events.ts';
+import { needsRefresh } from './freshness.ts';
+import { transition } from './machine.ts';
 import {
   type Effect,
   initialState,
   type MachineEvent,
   type MachinePolicy,
   type MachineState,
-  needsRefresh,
-  transition,
-} from './machine.ts';
+} from './machine-types.ts';
 import { refreshAttempt } from './refresh-attempt.ts';
 import { classifyRefreshError } from './refresh-result.ts';
 import { createStoreSync, isNewer } from './store-sync.ts';

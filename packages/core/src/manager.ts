@@ -33,9 +33,6 @@ import type {
 import { checkTokens, DEFAULTS, resolveOptions } from './validate.ts';
 import { createWaiterQueue } from './waiter-queue.ts';
 
-export { isNewer } from './store-sync.ts';
-export { DEFAULTS } from './validate.ts';
-
 /** Events carry no per-call data here, so one object serves every call. */
 const TOKEN_NEEDED: MachineEvent = { type: 'token-needed' };
 

@@ -96,7 +96,8 @@ describe('reuseGraceMs', () => {
 
 describe('lifetimes on the server clock', () => {
   it('refreshTokenTtl expires refresh tokens; advance() moves the server time', async () => {
-    const emu = createOAuthServer({ refreshTokenTtl: 60_000 });
+    // A stopped clock: only advance() moves the server's time, so the 1 ms margin below is exact on any machine.
+    const emu = createOAuthServer({ clock: createFakeClock(), refreshTokenTtl: 60_000 });
     const first = emu.issueTokens();
     emu.advance(59_999);
     const second = await refresh(emu, first.refreshToken);

@@ -38,7 +38,8 @@ export function createOriginPolicy(
   origins: OriginsOption | undefined,
   fallback?: string | URL,
 ): OriginPolicy {
-  if (origins === '*') return () => true;
+  // Any origin, but only a URL a client could send to (a string that does not parse is left to the client).
+  if (origins === '*') return (url) => typeof url !== 'string' || URL.canParse(url);
   const list = origins === undefined ? (fallback === undefined ? [] : [fallback]) : [origins].flat();
   if (list.length === 0) {
     throw new ConfigurationError(

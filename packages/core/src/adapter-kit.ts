@@ -78,6 +78,24 @@ export function managerFor<R>(source: ManagerSource<R>, request: R): TokenManage
   return manager;
 }
 
+/**
+ * The token for a request: the manager's fresh token at once, without a promise (`peekAccessToken`), or else the
+ * promise (a native `Promise`) of `getAccessToken({ signal })`, which waits, refreshes or rejects as the manager
+ * decides. An aborted signal always takes the promise, which rejects.
+ */
+export function tokenFor(
+  manager: TokenManager,
+  signal?: AbortSignal | undefined,
+): AccessToken | Promise<AccessToken> {
+  if (signal?.aborted !== true) {
+    // Optional at run time: a resolver written in JavaScript may hand over a manager-like object without it.
+    const token = manager.peekAccessToken?.();
+    if (token !== undefined) return token;
+  }
+  // A native promise whatever the manager returned, so that adapters can tell the two answers apart.
+  return Promise.resolve(manager.getAccessToken(signal === undefined ? undefined : { signal }));
+}
+
 /** Options every adapter takes, in its own client's vocabulary for the request and response types. */
 export interface CommonAdapterOptions {
   /** Origins that get the token. Default: the client's base URL origin when attached; required when it has none. */
@@ -114,10 +132,18 @@ export function adapterSettings(options: CommonAdapterOptions): AdapterSettings 
     throw new ConfigurationError('`headerName` is not a valid header name', { cause });
   }
   const { scheme } = options;
+  // The value for the last token seen: the manager hands out one frozen object per token, so a steady stream of
+  // requests builds and checks the header once.
+  let last: { readonly token: AccessToken; readonly value: string } | undefined;
   return {
     shouldRefresh: options.shouldRefresh ?? defaultShouldRefresh,
     headerName,
-    headerValue: (token) => authorizationValue(token, scheme),
+    headerValue: (token) => {
+      if (last?.token === token) return last.value;
+      const value = authorizationValue(token, scheme);
+      if (Object.isFrozen(token)) last = { token, value };
+      return value;
+    },
     policyFor: (base) => fixed ?? createOriginPolicy(undefined, base),
   };
 }

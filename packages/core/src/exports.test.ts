@@ -16,6 +16,7 @@ const KIT_ONLY = [
   'redactError',
   'managerFor',
   'isConsumedByFirstSend',
+  'tokenFor',
 ] as const;
 
 describe('exports', () => {

@@ -124,19 +124,24 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return answer;
   };
 
-  /** `token-needed`: the last plain grant while the machine would repeat it (see `lastGrant`), else the machine. */
+  /** The last plain grant when the machine would repeat it now (see `lastGrant`), else `undefined`. */
+  const repeatGrant = (now: number): Effect | undefined =>
+    // Not while the tokens are not in use yet: the machine still has to see the request that makes them so.
+    lastGrant !== undefined && lastGrant.state === state && state.inUse && !needsRefresh(state, now, policy)
+      ? lastGrant.answer
+      : undefined;
+
+  /** `token-needed`: the last plain grant while the machine would repeat it, else the machine. */
   const tokenNeeded = (): Effect | undefined => {
     const now = clock.now();
-    // Not while the tokens are not in use yet: the machine still has to see the request that makes them so.
-    if (
-      lastGrant !== undefined &&
-      lastGrant.state === state &&
-      state.inUse &&
-      !needsRefresh(state, now, policy)
-    ) {
-      return lastGrant.answer;
-    }
-    return dispatch(TOKEN_NEEDED, now);
+    return repeatGrant(now) ?? dispatch(TOKEN_NEEDED, now);
+  };
+
+  /** What `getAccessToken` would answer at once, without a transition; `undefined` when it would do anything else. */
+  const peekAccessToken = (): AccessToken | undefined => {
+    if (disposed) return undefined;
+    const answer = repeatGrant(clock.now());
+    return answer?.type === 'grant' ? answer.token : undefined;
   };
 
   /** Tokens another process wrote (read after a conflict or under the lock, or pushed by `subscribe`). */
@@ -353,6 +358,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
   return {
     getAccessToken: (opts?: GetAccessTokenOptions) => request(TOKEN_NEEDED, opts?.signal),
+    peekAccessToken,
     refresh: (opts?: RefreshOptions) =>
       request({ type: 'unauthorized', failedToken: opts?.failedToken, jitter: random() }, opts?.signal),
     setTokens,

@@ -184,6 +184,8 @@ export function createManagerPool(options: ManagerPoolOptions): ManagerPool {
     };
     return {
       getAccessToken: (opts) => call((manager) => manager.getAccessToken(opts)),
+      // Counts as use of the key, as every other call does; a disposed pool has no token to give.
+      peekAccessToken: () => (disposed ? undefined : entryFor(key).manager.peekAccessToken?.()),
       refresh: (opts) => call((manager) => manager.refresh(opts)),
       setTokens: (tokens) => call((manager) => manager.setTokens(tokens)),
       clear: () => call((manager) => manager.clear()),

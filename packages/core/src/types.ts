@@ -224,6 +224,13 @@ export interface AccessToken {
 export interface TokenManager {
   /** The current token at once when fresh; otherwise waits for the one refresh in flight. */
   getAccessToken(options?: GetAccessTokenOptions): Promise<AccessToken>;
+  /**
+   * The token `getAccessToken()` would resolve to at once, returned synchronously; `undefined` whenever it would
+   * do anything else (wait for a refresh or the store, start a refresh, fail). It never starts, schedules or
+   * counts anything, so a caller that gets `undefined` calls `getAccessToken()`. It answers once a token is in
+   * steady use (after the first few requests it went to). For adapters' hot path: a fresh token without a promise.
+   */
+  peekAccessToken(): AccessToken | undefined;
   /** After a 401: refreshes unless `failedToken` is stale, and returns the token to replay with. */
   refresh(options?: RefreshOptions): Promise<AccessToken>;
   setTokens(tokens: TokenSet): Promise<void>;

@@ -18,6 +18,7 @@ import {
   redactError,
   type Sent,
   type ShouldRefresh,
+  tokenFor,
 } from '@tokenrelay/core/adapter-kit';
 import { type BodyReplay, bodyReplay, DEFAULT_REPLAY_BUFFER_BYTES } from './body.ts';
 import type {
@@ -57,12 +58,12 @@ const withoutSwitch = ({ tokenRelay: _switch, ...plain }: TokenRefreshRequestIni
 
 /**
  * The URL fetch will use, for the origin policy; `undefined` when fetch could not use it. Relative URLs resolve
- * against the page, as fetch does in a browser. Elsewhere a valid input is handed on as it is, and the policy makes
- * the one URL object (`URL.canParse` makes none: a `'*'` policy takes anything, so validity is checked here).
+ * against the page, as fetch does in a browser. Elsewhere the input is handed on as it is: the policy refuses a
+ * string that does not parse (and remembers its answer per origin, so a steady stream of requests parses none).
  */
 function targetOf(input: string | URL): string | URL | undefined {
   const base = pageUrl();
-  if (base === undefined) return typeof input !== 'string' || URL.canParse(input) ? input : undefined;
+  if (base === undefined) return input;
   try {
     return new URL(input, base);
   } catch {
@@ -225,12 +226,15 @@ async function fetchWithToken(
     );
   };
 
+  const pending = tokenFor(manager, signal);
   let token: AccessToken;
-  try {
-    token = await manager.getAccessToken({ signal });
-  } catch (error) {
-    throw abortedOr(signal, error);
-  }
+  if (pending instanceof Promise) {
+    try {
+      token = await pending;
+    } catch (error) {
+      throw abortedOr(signal, error);
+    }
+  } else token = pending;
   const first = await send(token, true);
   const { response } = first;
   const wwwAuthenticate = response.headers.get('www-authenticate');

@@ -1,0 +1,165 @@
+/**
+ * `peekAccessToken()` and the kit's `tokenFor()`: a fresh token without a promise, and never anything else. Every
+ * case where `getAccessToken` would wait, refresh, read the store or fail must answer `undefined` and start nothing.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { adapterSettings, createOriginPolicy, tokenFor } from './adapter-kit.ts';
+import { DisposedError } from './errors.ts';
+import { createTokenManager } from './manager.ts';
+import { memoryStore } from './memory-store.ts';
+import { createManagerPool } from './pool.ts';
+import { createFakeClock } from './testing.ts';
+import type { RefreshFunction } from './types.ts';
+
+const TTL_MS = 600_000;
+const SKEW_MS = 60_000;
+
+/** Steady use: the machine counts the first few requests a token goes to (see HANDED_OUT_CAP), then repeats itself. */
+const warm = async (manager: { getAccessToken(): Promise<unknown> }): Promise<void> => {
+  for (let i = 0; i < 4; i += 1) await manager.getAccessToken();
+};
+
+const setup = () => {
+  const clock = createFakeClock();
+  const start = clock.now();
+  const refresh = vi.fn<RefreshFunction>(async () => ({
+    accessToken: 'A2',
+    refreshToken: 'R2',
+    expiresIn: TTL_MS / 1000,
+  }));
+  const manager = createTokenManager({
+    tokens: { accessToken: 'A1', refreshToken: 'R1', issuedAt: start, expiresAt: start + TTL_MS },
+    refresh,
+    clock,
+    skewMs: SKEW_MS,
+    proactive: false,
+  });
+  return { clock, start, manager, refresh };
+};
+
+describe('peekAccessToken', () => {
+  it('answers undefined until requests use the token steadily, then the same frozen token at once', async () => {
+    const { manager, refresh } = setup();
+    expect(manager.peekAccessToken()).toBeUndefined();
+    const first = await manager.getAccessToken();
+    await warm(manager);
+    const peeked = manager.peekAccessToken();
+    expect(peeked).toBe(await manager.getAccessToken());
+    expect(peeked).toEqual(first);
+    expect(Object.isFrozen(peeked)).toBe(true);
+    expect(refresh).not.toHaveBeenCalled();
+  });
+
+  it('answers undefined from the skew window on, and starts no refresh itself', async () => {
+    const { clock, start, manager, refresh } = setup();
+    await warm(manager);
+    clock.jump(start + TTL_MS - SKEW_MS - clock.now());
+    expect(manager.peekAccessToken()).toBeUndefined();
+    expect(manager.peekAccessToken()).toBeUndefined();
+    await clock.advance(0);
+    expect(refresh).not.toHaveBeenCalled();
+    expect(manager.state).toBe('idle');
+    // getAccessToken is what starts it.
+    expect((await manager.getAccessToken()).token).toBe('A1');
+    await clock.advance(0);
+    expect(refresh).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers undefined while a refresh runs, after clear(), and after dispose()', async () => {
+    const { manager } = setup();
+    await warm(manager);
+    const waiting = manager.refresh({ failedToken: 'A1' });
+    expect(manager.peekAccessToken()).toBeUndefined();
+    await waiting;
+    await manager.clear();
+    expect(manager.peekAccessToken()).toBeUndefined();
+    await manager.setTokens({ accessToken: 'A9', refreshToken: 'R9', expiresAt: Date.now() + TTL_MS * 1000 });
+    await warm(manager);
+    expect(manager.peekAccessToken()?.token).toBe('A9');
+    manager.dispose();
+    expect(manager.peekAccessToken()).toBeUndefined();
+    await expect(manager.getAccessToken()).rejects.toBeInstanceOf(DisposedError);
+  });
+
+  it('answers undefined before the store was read', async () => {
+    const store = memoryStore({ accessToken: 'S1', refreshToken: 'R1', expiresAt: Date.now() + TTL_MS });
+    const manager = createTokenManager({ store, refresh: async () => ({ accessToken: 'x', expiresIn: 60 }) });
+    expect(manager.peekAccessToken()).toBeUndefined();
+    await warm(manager);
+    expect(manager.peekAccessToken()?.token).toBe('S1');
+    manager.dispose();
+  });
+
+  it('through a pool handle: the live manager, counted as use; a disposed pool has none', async () => {
+    const clock = createFakeClock();
+    const pool = createManagerPool({
+      clock,
+      max: 2,
+      idleMs: 60_000,
+      create: (key) => ({
+        tokens: { accessToken: `T-${key}`, refreshToken: 'R', expiresIn: 600 },
+        refresh: async () => ({ accessToken: 'x', expiresIn: 60 }),
+      }),
+    });
+    const handle = pool.get('u1');
+    await warm(handle);
+    expect(handle.peekAccessToken()?.token).toBe('T-u1');
+    pool.dispose();
+    expect(handle.peekAccessToken()).toBeUndefined();
+  });
+});
+
+describe('tokenFor (adapter kit)', () => {
+  it('gives the fresh token without a promise, else a native promise', async () => {
+    const { manager } = setup();
+    const pending = tokenFor(manager);
+    expect(pending).toBeInstanceOf(Promise);
+    await pending;
+    await warm(manager);
+    expect(tokenFor(manager)).toEqual({ token: 'A1', type: 'Bearer' });
+  });
+
+  it('an aborted signal always gets the rejecting promise, never the token', async () => {
+    const { manager } = setup();
+    await warm(manager);
+    const abort = new AbortController();
+    abort.abort(new Error('stop'));
+    const pending = tokenFor(manager, abort.signal);
+    expect(pending).toBeInstanceOf(Promise);
+    await expect(pending).rejects.toThrow('stop');
+  });
+
+  it('works with a manager-like object without peekAccessToken, and one that returns a thenable', async () => {
+    const token = { token: 'X', type: 'Bearer' };
+    // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose, as a JavaScript manager might return.
+    const like = { getAccessToken: () => ({ then: (resolve: (t: typeof token) => void) => resolve(token) }) };
+    const pending = tokenFor(like as never);
+    expect(pending).toBeInstanceOf(Promise);
+    expect(await pending).toBe(token);
+  });
+});
+
+describe('header value for a token', () => {
+  it('is built once per frozen token, and afresh for a token object that can change', () => {
+    const settings = adapterSettings({});
+    const frozen = Object.freeze({ token: 'abc', type: 'Bearer' });
+    expect(settings.headerValue(frozen)).toBe('Bearer abc');
+    expect(settings.headerValue(frozen)).toBe('Bearer abc');
+    const mutable = { token: 'one', type: 'Bearer' };
+    expect(settings.headerValue(mutable)).toBe('Bearer one');
+    mutable.token = 'two';
+    expect(settings.headerValue(mutable)).toBe('Bearer two');
+    mutable.token = 'bad\r\nInjected: yes';
+    expect(() => settings.headerValue(mutable)).toThrow(/cannot carry/);
+  });
+});
+
+describe("origins '*'", () => {
+  it('takes any URL a client could send to, and refuses a string that does not parse', () => {
+    const any = createOriginPolicy('*');
+    expect(any('https://a.example/x')).toBe(true);
+    expect(any(new URL('http://127.0.0.1:1/'))).toBe(true);
+    expect(any('not a url')).toBe(false);
+    expect(any('/relative')).toBe(false);
+  });
+});

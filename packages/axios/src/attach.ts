@@ -1,4 +1,4 @@
-import { NotReplayableError } from '@tokenrelay/core';
+import { type AccessToken, NotReplayableError, type TokenManager } from '@tokenrelay/core';
 import {
   adapterSettings,
   isConsumedByFirstSend,
@@ -82,7 +82,40 @@ export function attachTokenRefresh<C extends object, R extends object>(
     }
   };
 
-  const onRequest = async (config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> => {
+  /** Puts `token` on the request and marks it as ours. */
+  const withToken = (
+    config: InternalAxiosRequestConfig,
+    requestManager: TokenManager,
+    token: AccessToken,
+    url: string,
+    replayed: boolean,
+  ): InternalAxiosRequestConfig => {
+    config.headers.set(headerName, headerValue(token));
+    mark(config, new SentToken(owner, requestManager, token.token, replayed));
+    config.beforeRedirect = redirects.wrap(config.beforeRedirect, url);
+    return config;
+  };
+
+  /** Waits for the manager's token (bounded by the request's signal, cancel token and timeout), then puts it on. */
+  const waitForToken = async (
+    config: InternalAxiosRequestConfig,
+    requestManager: TokenManager,
+    url: string,
+    replayed: boolean,
+  ): Promise<InternalAxiosRequestConfig> => {
+    // A request that cannot be cancelled nor time out (the usual one) waits without a wait signal.
+    const token = isUncancellable(config)
+      ? await requestManager.getAccessToken()
+      : await waitFor(config, (signal) => requestManager.getAccessToken({ signal }));
+    // Cancelled while waiting: axios rejects it with its own CanceledError before anything is sent.
+    if (token === undefined) return config;
+    return withToken(config, requestManager, token, url, replayed);
+  };
+
+  // Not async: a request on a fresh token goes on at once, without a promise of its own (axios chains it anyway).
+  const onRequest = (
+    config: InternalAxiosRequestConfig,
+  ): InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig> => {
     const ticket = replayTicketOf(config, owner);
     const replayed = ticket?.use() === true;
     // A config we saw before (our replay, or a caller re-sending an old config) still holds our old token.
@@ -98,16 +131,9 @@ export function attachTokenRefresh<C extends object, R extends object>(
     if (!replayed && typeof config.timeout === 'number' && config.timeout > 0)
       started.set(config, Date.now());
     const requestManager = managerFor(manager, config as unknown as C);
-    // A request that cannot be cancelled nor time out (the usual one) waits without a wait signal.
-    const token = isUncancellable(config)
-      ? await requestManager.getAccessToken()
-      : await waitFor(config, (signal) => requestManager.getAccessToken({ signal }));
-    // Cancelled while waiting: axios rejects it with its own CanceledError before anything is sent.
-    if (token === undefined) return config;
-    config.headers.set(headerName, headerValue(token));
-    mark(config, new SentToken(owner, requestManager, token.token, replayed));
-    config.beforeRedirect = redirects.wrap(config.beforeRedirect, url);
-    return config;
+    const fresh = requestManager.peekAccessToken?.();
+    if (fresh !== undefined) return withToken(config, requestManager, fresh, url, replayed);
+    return waitForToken(config, requestManager, url, replayed);
   };
 
   /** After a refresh-worthy response: refresh (once for all), then replay this request once. */

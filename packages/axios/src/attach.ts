@@ -87,7 +87,7 @@ export function attachTokenRefresh<C extends object, R extends object>(
     config: InternalAxiosRequestConfig,
     requestManager: TokenManager,
     token: AccessToken,
-    url: string,
+    url: string | URL,
     replayed: boolean,
   ): InternalAxiosRequestConfig => {
     config.headers.set(headerName, headerValue(token));
@@ -100,7 +100,7 @@ export function attachTokenRefresh<C extends object, R extends object>(
   const waitForToken = async (
     config: InternalAxiosRequestConfig,
     requestManager: TokenManager,
-    url: string,
+    url: string | URL,
     replayed: boolean,
   ): Promise<InternalAxiosRequestConfig> => {
     // A request that cannot be cancelled nor time out (the usual one) waits without a wait signal.

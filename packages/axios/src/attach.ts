@@ -31,6 +31,8 @@ const configOf = (error: unknown): InternalAxiosRequestConfig | undefined => {
   return isObject(config) ? config : undefined;
 };
 
+const wwwAuthenticateOf = (headers: unknown): string | undefined => headerOf(headers, 'www-authenticate');
+
 /** When each request began (for its `timeout`, which the waits count against). Not on the config: it is copied. */
 type Started = WeakMap<object, number>;
 
@@ -58,7 +60,7 @@ export function attachTokenRefresh<C extends object, R extends object>(
   const axiosInstance = instance as unknown as AxiosInstance;
   const settings = adapterSettings(options);
   const allowed = settings.policyFor(baseUrlOf(instance));
-  const { shouldRefresh, headerName, headerValue } = settings;
+  const { headerName, headerValue } = settings;
   const owner: Owner = {};
   const redirects = createRedirectGuard(allowed, headerName);
   const started: Started = new WeakMap();
@@ -82,6 +84,17 @@ export function attachTokenRefresh<C extends object, R extends object>(
     }
   };
 
+  // The mark of a first pass says only which manager's token went out: one (immutable) mark serves every request
+  // that carried the same token of the same manager.
+  let lastSent: SentToken | undefined;
+  const sentFor = (requestManager: TokenManager, token: AccessToken, replayed: boolean): SentToken => {
+    if (replayed) return new SentToken(owner, requestManager, token.token, true);
+    if (lastSent?.manager !== requestManager || lastSent.token !== token.token) {
+      lastSent = new SentToken(owner, requestManager, token.token, false);
+    }
+    return lastSent;
+  };
+
   /** Puts `token` on the request and marks it as ours. */
   const withToken = (
     config: InternalAxiosRequestConfig,
@@ -91,7 +104,7 @@ export function attachTokenRefresh<C extends object, R extends object>(
     replayed: boolean,
   ): InternalAxiosRequestConfig => {
     config.headers.set(headerName, headerValue(token));
-    mark(config, new SentToken(owner, requestManager, token.token, replayed));
+    mark(config, sentFor(requestManager, token, replayed));
     config.beforeRedirect = redirects.wrap(config.beforeRedirect, url);
     return config;
   };
@@ -168,11 +181,7 @@ export function attachTokenRefresh<C extends object, R extends object>(
   };
 
   const wantsRefresh = (response: AxiosResponse | undefined): response is AxiosResponse =>
-    response !== undefined &&
-    shouldRefresh({
-      status: response.status,
-      wwwAuthenticate: headerOf(response.headers, 'www-authenticate'),
-    });
+    response !== undefined && settings.wantsRefresh(response.status, response.headers, wwwAuthenticateOf);
 
   // `validateStatus` may let a 401 through as a response. Not async: a response that needs nothing goes on as it
   // is, without a promise of its own.

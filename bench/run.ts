@@ -14,9 +14,10 @@
  *
  * Environment: BENCH_PARTS (comma list of peers,overhead,scale; default all), BENCH_SCALE_N (default
  * 1000,10000,50000), BENCH_SCALE_LIBRARIES (comma list of library ids, e.g. tokenrelay-got,floor-got; default
- * the adapters, the floors and the peers that passed the burst), BENCH_SCALE_POOL (keep-alive connections per client, default 4000), BENCH_CELL_TIMEOUT_MS
- * (per scale cell, default 75000), BENCH_BUDGET_MS (scale cells not started after this much of the run are
- * reported as skipped, default 480000), and the overhead settings of overhead.ts.
+ * the adapters, the floors and the peers that passed the burst), BENCH_SCALE_POOL (keep-alive connections per
+ * client, default 4000), BENCH_CELL_TIMEOUT_MS (per scale cell, default 75000), BENCH_BUDGET_MS (scale cells not
+ * started after this much of the run are reported as skipped, default 480000), and the overhead settings of
+ * overhead.ts.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
@@ -31,6 +32,7 @@ import {
   peersTable,
   replaceRegion,
   scaleCharts,
+  scaleLegend,
   scaleTable,
   scenarioLegend,
   toJson,
@@ -244,8 +246,11 @@ if (peers !== undefined && overhead !== undefined && (renderOnly || parts.includ
     `N GETs started together on an expired token while the token endpoint holds the refresh; each client with a`,
     `${pool.toLocaleString('en-US')}-connection keep-alive pool, tokenrelay's \`queue.maxWaiters\` raised to N. Each cell in its own`,
     'process (`--expose-gc`), the server in another. Heap per waiting request: (heap while all wait - heap before) / N,',
-    "after full GCs. Libraries: tokenrelay's adapters and the peers whose burst row above succeeded. A cell gives",
-    `up ${((cellTimeoutMs - 15_000) / 1000).toFixed(0)} s after it started: requests not settled by then are "unsettled".`,
+    "after full GCs. Libraries: tokenrelay's adapters, each client's floor, and the peers whose burst row above",
+    `succeeded. Wall: from starting the N requests to the last one settling. A cell gives up ${((cellTimeoutMs - 15_000) / 1000).toFixed(0)} s after it`,
+    'started: requests not settled by then are "unsettled".',
+    '',
+    scaleLegend(),
     '',
     '![heap per waiting request against N](charts/scale-heap.svg)',
     '![time from the refresh response to the last replay against N](charts/scale-time.svg)',
@@ -287,6 +292,8 @@ if (peers !== undefined && overhead !== undefined && (renderOnly || parts.includ
       '![time from the refresh response to the last replay against N](bench/charts/scale-time.svg)',
       '',
       scaleTable(cells, libraryById),
+      '',
+      scaleLegend(),
     ].join('\n'),
   );
   writeFileSync(readmeUrl, readme);

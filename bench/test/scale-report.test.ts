@@ -91,13 +91,36 @@ describe('scale comparison', () => {
       cell('floor-got', 50_000, 12.9, 14.5),
       cell('axios-jwt', 50_000, 4.4, 10.2),
     ];
-    expect(verdictOf('tokenrelay-got', cells)).toBe('met vs floor');
+    expect(verdictOf('tokenrelay-got', cells)).toBe('met vs floor (heap, wall)');
     // 1.5 KB over the floor is over target, even though the floor excuses the gap to the peer.
     cells[0] = cell('tokenrelay-got', 50_000, 14.4, 14.0);
     expect(verdictOf('tokenrelay-got', cells)).toBe('over target (heap +1.50 KB over floor)');
     // Slower than both the floor and the peer: over target, measured against the floor (the looser of the two).
     cells[0] = cell('tokenrelay-got', 50_000, 13.0, 15.95);
     expect(verdictOf('tokenrelay-got', cells)).toBe('over target (wall 1.10× floor)');
+  });
+
+  it('is met (not "vs floor") when the row meets the peer target, however far above it the floor is', () => {
+    const cells = [
+      cell('tokenrelay-axios', 50_000, 4.09, 12.36),
+      cell('floor-axios', 50_000, 3.19, 13.6),
+      cell('axios-jwt', 50_000, 4.4, 12.85),
+    ];
+    expect(verdictOf('tokenrelay-axios', cells)).toBe('met');
+    // Slower than the peer, but not than a floor that is itself slower than the peer: only the wall by the floor.
+    cells[0] = cell('tokenrelay-axios', 50_000, 4.09, 13.0);
+    expect(verdictOf('tokenrelay-axios', cells)).toBe('met vs floor (wall)');
+  });
+
+  it('judges against the floor alone where no peer served all N', () => {
+    const cells = [
+      cell('tokenrelay-got', 50_000, 13.0, 14.0),
+      cell('floor-got', 50_000, 12.9, 14.5),
+      cell('axios-jwt', 50_000, 4.4, 10.2, { successes: 0, unsettled: 50_000 }),
+    ];
+    expect(verdictOf('tokenrelay-got', cells)).toBe('met vs floor (heap, wall)');
+    cells[1] = cell('floor-got', 50_000, 11.0, 14.5);
+    expect(verdictOf('tokenrelay-got', cells)).toBe('over target (heap +2.00 KB over floor)');
   });
 
   it('keeps the peer target on a measure where the floor is within it', () => {
@@ -175,7 +198,7 @@ describe('scale table and charts', () => {
     expect(rowOf(table, 'tokenrelay got', '50,000').slice(-3)).toEqual([
       '+0.30 KB, 0.97×',
       '+8.80 KB, 1.37×',
-      'met vs floor',
+      'met vs floor (heap, wall)',
     ]);
     // At 1,000 got's floor (13.5 KB) is far above the peer, but the adapter is 2.5 KB over the floor.
     expect(rowOf(table, 'tokenrelay got', '1,000').at(-1)).toBe('over target (heap +2.50 KB over floor)');

@@ -266,11 +266,11 @@ export function scaleLegend(): string {
     "  a ratio to the floor's (the best peer's), at the same N. The best peer is, per measure, the lowest heap and the",
     '  shortest wall among the peers that served all N requests.',
     "- **verdict** (issue 13's acceptance): **met** when 1 token call, all N served, heap within +1 KB of the best",
-    "  peer's and wall no longer than the best peer's. Where the client's own floor already misses that (its heap more",
-    "  than 1 KB over the best peer's, or its wall longer), the target on that measure is the floor's instead: heap",
-    "  within +1 KB of the floor's, wall no longer than the floor's: **met vs floor**. Anything else: **over target**,",
-    '  with what missed. Cells run one after another, not interleaved: on a shared machine a wall ratio within a few',
-    '  percent of 1 is within the noise.',
+    "  peer's and wall no longer than the best peer's. Where a row misses that on a measure and its client's own floor",
+    "  misses it too (the floor's heap more than 1 KB over the best peer's, or its wall longer), the target on that",
+    "  measure is the floor's instead: heap within +1 KB of the floor's, wall no longer than the floor's: **met vs",
+    '  floor**, naming the measures so judged. Anything else: **over target**, with what missed. Cells run one after',
+    '  another, not interleaved: on a shared machine wall ratios within several percent of 1 are within the noise.',
   ].join('\n');
 }
 

@@ -100,6 +100,7 @@ const cells: ScaleCell[] = (saved?.scale.cells ?? []).map((cell) => ({
   tokenCalls: numberOr(cell.tokenCalls),
   replayMs: numberOr(cell.replayMs),
   wallMs: numberOr(cell.wallMs),
+  cpuMs: numberOr(cell.cpuMs),
   heapPerWaiterBytes: numberOr(cell.heapPerWaiterBytes),
 }));
 const skippedCells: string[] = [...(saved?.scale.skippedCells ?? [])];

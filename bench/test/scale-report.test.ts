@@ -175,7 +175,7 @@ describe('scale table and charts', () => {
     cell('tokenrelay-axios', 50_000, 4.1, 10.3),
     cell('floor-axios', 50_000, 3.8, 9.5),
     cell('tokenrelay-got', 50_000, 13.2, 14.0),
-    cell('floor-got', 50_000, 12.9, 14.5),
+    cell('floor-got', 50_000, 12.9, 14.5, { cpuMs: 9_100 }),
     cell('axios-jwt', 50_000, 4.4, 10.2),
   ];
   const rowOf = (table: string, label: string, n: string): string[] =>
@@ -205,7 +205,8 @@ describe('scale table and charts', () => {
     expect(rowOf(table, 'tokenrelay axios', '1,000').at(-1)).toBe('met');
     // Floors and peers are listed with their figures, not judged.
     expect(rowOf(table, 'floor got', '50,000').slice(-3)).toEqual(['', '', '']);
-    expect(rowOf(table, 'floor got', '50,000')[7]).toBe('12.90 KB');
+    expect(rowOf(table, 'floor got', '50,000').slice(6, 9)).toEqual(['14.50 s', '9.10 s', '12.90 KB']);
+    expect(rowOf(table, 'axios-jwt', '50,000')[7]).toBe('-');
   });
 
   it("draws each floor dashed in its adapter's colour, in both charts", () => {

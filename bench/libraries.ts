@@ -11,7 +11,8 @@
  * - ky's documented recipe (a `beforeRequest` hook setting the header; an `afterResponse` hook that, on a 401 at
  *   `retryCount === 0`, refreshes and returns `ky.retry({ request })` with the new header);
  * - a naive axios response interceptor that refreshes on every 401 and retries the request once;
- * - each bare client, sending the login token and never refreshing.
+ * - each bare client, sending the login token and never refreshing;
+ * - for the scale bench only, each client's floor (`SCALE_FLOORS`): the least a correct waiting hook needs.
  *
  * The recipes are written here from what those documents describe. Each peer refreshes with the refresh token it
  * holds and stores the rotated one, as a user of it would.
@@ -28,7 +29,7 @@ import { Agent as UndiciAgent } from 'undici';
 import type { BenchTokens, Emulation } from './emulation.ts';
 
 export type ClientFamily = 'axios' | 'got' | 'ky' | 'fetch';
-export type LibraryKind = 'tokenrelay' | 'peer' | 'bare';
+export type LibraryKind = 'tokenrelay' | 'peer' | 'bare' | 'floor';
 
 /** A request's outcome: the HTTP status, or -1 when the call rejected without a response. */
 export type Outcome = number;
@@ -580,6 +581,134 @@ const bareFetch: LibrarySpec = {
   },
 };
 
+// ---- floors (scale bench only) ----
+
+/**
+ * The floor's token source: the held token while the client believes it fresh; once it has expired, one token
+ * call (started by the first request that finds it expired, with `fetchImpl` straight to the token endpoint, never
+ * through the client under test), whose promise every request awaits until it settles. What any adapter that
+ * makes N requests wait on one refresh must hold per request, at the least: the client's own request, one hook
+ * call awaiting one shared promise.
+ */
+function floorToken(context: LibraryContext, fetchImpl: typeof fetch): () => string | Promise<string> {
+  const { emulation, tokens } = context;
+  const held: Held = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
+  let expiresAt = tokens.expiresAt;
+  let pending: Promise<string> | undefined;
+  const refresh = async (): Promise<string> => {
+    const response = await fetchImpl(emulation.tokenEndpoint, {
+      method: 'POST',
+      headers: { authorization: basic(emulation), 'content-type': 'application/x-www-form-urlencoded' },
+      body: refreshForm(held.refreshToken),
+    });
+    if (!response.ok) throw new Error(`token endpoint answered ${response.status}`);
+    const body = (await response.json()) as TokenResponse & { expires_in?: number };
+    expiresAt = Date.now() + (body.expires_in ?? 3600) * 1000;
+    return store(held, body);
+  };
+  return () => {
+    if (Date.now() < expiresAt) return held.accessToken;
+    pending ??= refresh().finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  };
+}
+
+/** axios with one async request interceptor awaiting the floor's token. */
+const floorAxios: LibrarySpec = {
+  id: 'floor-axios',
+  label: 'floor axios',
+  family: 'axios',
+  kind: 'floor',
+  packageName: 'axios',
+  async create(context) {
+    const axios = await axiosModule();
+    const token = floorToken(context, fetch);
+    const agent = httpAgent(context.pool);
+    const instance = axios.create({ baseURL: context.emulation.apiOrigin, httpAgent: agent });
+    instance.interceptors.request.use(async (config) => {
+      config.headers.set('Authorization', `Bearer ${await token()}`);
+      return config;
+    });
+    return { get: (url) => axiosGet(instance, url, context.onError), close: () => agent.destroy() };
+  },
+};
+
+/** got with one async `beforeRequest` hook awaiting the floor's token. */
+const floorGot: LibrarySpec = {
+  id: 'floor-got',
+  label: 'floor got',
+  family: 'got',
+  kind: 'floor',
+  packageName: 'got',
+  async create(context) {
+    const { default: got } = await import('got');
+    const token = floorToken(context, fetch);
+    const agent = httpAgent(context.pool);
+    const client = got.extend({
+      agent: { http: agent },
+      hooks: {
+        beforeRequest: [
+          async (options) => {
+            options.headers.authorization = `Bearer ${await token()}`;
+          },
+        ],
+      },
+    });
+    return { get: (url) => gotGet(client, url, context.onError), close: () => agent.destroy() };
+  },
+};
+
+/** ky with one async `beforeRequest` hook awaiting the floor's token. */
+const floorKy: LibrarySpec = {
+  id: 'floor-ky',
+  label: 'floor ky',
+  family: 'ky',
+  kind: 'floor',
+  packageName: 'ky',
+  async create(context) {
+    const { default: ky } = await import('ky');
+    const pooled = pooledFetch(context.pool);
+    const token = floorToken(context, pooled.fetch);
+    const client = ky.create({
+      fetch: pooled.fetch,
+      retry: 0,
+      timeout: false,
+      hooks: {
+        beforeRequest: [
+          async ({ request }) => {
+            request.headers.set('authorization', `Bearer ${await token()}`);
+          },
+        ],
+      },
+    });
+    return { get: (url) => kyGet(client, url, context.onError), close: pooled.close };
+  },
+};
+
+/** fetch behind an async wrapper awaiting the floor's token. */
+const floorFetch: LibrarySpec = {
+  id: 'floor-fetch',
+  label: 'floor fetch',
+  family: 'fetch',
+  kind: 'floor',
+  packageName: 'undici',
+  async create(context) {
+    const pooled = pooledFetch(context.pool);
+    const token = floorToken(context, pooled.fetch);
+    const call = async (url: string): Promise<Response> =>
+      pooled.fetch(url, { headers: { authorization: `Bearer ${await token()}` } });
+    return { get: (url) => fetchGet(() => call(url), context.onError), close: pooled.close };
+  },
+};
+
+/**
+ * The scale bench's floors, one per client, in the order of the tokenrelay adapters. Not in `LIBRARIES`: they do
+ * not handle 401s, revocation or other origins, so the peer scenarios would only show that.
+ */
+export const SCALE_FLOORS: readonly LibrarySpec[] = [floorAxios, floorGot, floorKy, floorFetch];
+
 export const LIBRARIES: readonly LibrarySpec[] = [
   tokenrelayAxios,
   tokenrelayGot,
@@ -598,7 +727,7 @@ export const LIBRARIES: readonly LibrarySpec[] = [
 ];
 
 export const libraryById = (id: string): LibrarySpec => {
-  const spec = LIBRARIES.find((library) => library.id === id);
+  const spec = [...LIBRARIES, ...SCALE_FLOORS].find((library) => library.id === id);
   if (spec === undefined) throw new RangeError(`unknown library ${id}`);
   return spec;
 };

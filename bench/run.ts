@@ -3,8 +3,9 @@
  *
  * 1. peers: the correctness scenarios, every library against the OAuth2 emulation (peers.ts);
  * 2. overhead: steady-state cost, bare vs floor vs tokenrelay (vs the axios peers), interleaved (overhead.ts);
- * 3. scale: N requests waiting on one refresh, each cell in a child process (scale.ts), for tokenrelay's adapters
- *    and the peers whose burst row succeeded in step 1.
+ * 3. scale: N requests waiting on one refresh, each cell in a child process (scale.ts), for tokenrelay's adapters,
+ *    each client's floor (the client with one hook awaiting one shared token promise) and the peers whose burst row
+ *    succeeded in step 1.
  *
  * Writes bench/results.json, bench/RESULTS.md, bench/charts/*.svg, and the generated regions of the root
  * README.md (`<!-- bench:<name>:start -->` ... `<!-- bench:<name>:end -->`). Those files are only written by a run
@@ -12,24 +13,26 @@
  * RESULTS.md, the charts and the README regions again from bench/results.json (after a change to the renderers).
  *
  * Environment: BENCH_PARTS (comma list of peers,overhead,scale; default all), BENCH_SCALE_N (default
- * 1000,10000,50000), BENCH_SCALE_POOL (keep-alive connections per client, default 4000), BENCH_CELL_TIMEOUT_MS
- * (per scale cell, default 75000), BENCH_BUDGET_MS (scale cells not started after this much of the run are
- * reported as skipped, default 480000), and the overhead settings of overhead.ts.
+ * 1000,10000,50000), BENCH_SCALE_LIBRARIES (comma list of library ids, e.g. tokenrelay-got,floor-got; default
+ * the adapters, the floors and the peers that passed the burst), BENCH_SCALE_POOL (keep-alive connections per
+ * client, default 4000), BENCH_CELL_TIMEOUT_MS (per scale cell, default 75000), BENCH_BUDGET_MS (scale cells not
+ * started after this much of the run are reported as skipped, default 480000), and the overhead settings of
+ * overhead.ts.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { startEmulation } from './emulation.ts';
-import { LIBRARIES, versionOf } from './libraries.ts';
+import { LIBRARIES, type LibrarySpec, libraryById, SCALE_FLOORS, versionOf } from './libraries.ts';
 import { type OverheadReport, runOverhead } from './overhead.ts';
 import { type PeersReport, runPeers } from './peers.ts';
 import {
-  labelOf,
   overheadChart,
   overheadTable,
   peersChart,
   peersTable,
   replaceRegion,
   scaleCharts,
+  scaleLegend,
   scaleTable,
   scenarioLegend,
   toJson,
@@ -97,6 +100,7 @@ const cells: ScaleCell[] = (saved?.scale.cells ?? []).map((cell) => ({
   tokenCalls: numberOr(cell.tokenCalls),
   replayMs: numberOr(cell.replayMs),
   wallMs: numberOr(cell.wallMs),
+  cpuMs: numberOr(cell.cpuMs),
   heapPerWaiterBytes: numberOr(cell.heapPerWaiterBytes),
 }));
 const skippedCells: string[] = [...(saved?.scale.skippedCells ?? [])];
@@ -116,12 +120,19 @@ if (parts.includes('overhead')) {
   overhead = await runOverhead(log);
 }
 
-const scaleLibraries = LIBRARIES.filter((library) => {
-  if (library.kind === 'tokenrelay') return true;
-  if (library.kind === 'bare' || peers === undefined) return false;
+// Each tokenrelay adapter followed by its client's floor (so the two run close in time), then the peers.
+const defaultScaleLibraries = LIBRARIES.flatMap((library): LibrarySpec[] => {
+  if (library.kind === 'tokenrelay') {
+    return [library, ...SCALE_FLOORS.filter((floor) => floor.family === library.family)];
+  }
+  if (library.kind === 'bare' || peers === undefined) return [];
   const burst = peers.results.find((r) => r.library === library.id && r.scenario === 'burst');
-  return burst !== undefined && burst.successes === burst.requests && burst.hung === 0;
+  return burst !== undefined && burst.successes === burst.requests && burst.hung === 0 ? [library] : [];
 });
+const scaleLibraries =
+  process.env.BENCH_SCALE_LIBRARIES !== undefined && process.env.BENCH_SCALE_LIBRARIES.trim() !== ''
+    ? envList('BENCH_SCALE_LIBRARIES', []).map(libraryById)
+    : defaultScaleLibraries;
 
 if (parts.includes('scale')) {
   log(`== scale: ${scaleLibraries.map((library) => library.id).join(', ')} (${elapsed()})`);
@@ -162,7 +173,6 @@ const machine = saved?.machine ?? {
   loadavgAfter: loadavg(),
   note: 'shared machine: other work runs at the same time; ratios come from interleaved runs for that reason',
 };
-const label = (id: string): string => (peers === undefined ? id : labelOf(peers, id));
 const date = `${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 const versionLine =
   `Node ${versions.node}, axios ${versions.axios}, got ${versions.got}, ky ${versions.ky}, ` +
@@ -175,7 +185,7 @@ const durationS = ((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(
 log('');
 if (peers !== undefined) log(`${peersTable(peers)}\n`);
 if (overhead !== undefined) log(`${overheadTable(overhead.measurements, 1.03)}\n`);
-if (cells.length > 0) log(`${scaleTable(cells, label)}\n`);
+if (cells.length > 0) log(`${scaleTable(cells, libraryById)}\n`);
 for (const problem of overhead?.problems ?? []) log(`PROBLEM: ${problem}`);
 if (skippedCells.length > 0) log(`scale cells skipped (time budget): ${skippedCells.join(', ')}`);
 log(`done in ${durationS} s`);
@@ -184,7 +194,7 @@ if (peers !== undefined && overhead !== undefined && (renderOnly || parts.includ
   mkdirSync(here('./charts/'), { recursive: true });
   writeFileSync(here('./charts/peers.svg'), peersChart(peers));
   writeFileSync(here('./charts/overhead.svg'), overheadChart(overhead.measurements));
-  const charts = scaleCharts(cells, label);
+  const charts = scaleCharts(cells, libraryById);
   writeFileSync(here('./charts/scale-heap.svg'), charts.heap);
   writeFileSync(here('./charts/scale-time.svg'), charts.time);
   if (!renderOnly) {
@@ -237,13 +247,16 @@ if (peers !== undefined && overhead !== undefined && (renderOnly || parts.includ
     `N GETs started together on an expired token while the token endpoint holds the refresh; each client with a`,
     `${pool.toLocaleString('en-US')}-connection keep-alive pool, tokenrelay's \`queue.maxWaiters\` raised to N. Each cell in its own`,
     'process (`--expose-gc`), the server in another. Heap per waiting request: (heap while all wait - heap before) / N,',
-    "after full GCs. Libraries: tokenrelay's adapters and the peers whose burst row above succeeded. A cell gives",
-    `up ${((cellTimeoutMs - 15_000) / 1000).toFixed(0)} s after it started: requests not settled by then are "unsettled".`,
+    "after full GCs. Libraries: tokenrelay's adapters, each client's floor, and the peers whose burst row above",
+    `succeeded. Wall: from starting the N requests to the last one settling. A cell gives up ${((cellTimeoutMs - 15_000) / 1000).toFixed(0)} s after it`,
+    'started: requests not settled by then are "unsettled".',
+    '',
+    scaleLegend(),
     '',
     '![heap per waiting request against N](charts/scale-heap.svg)',
     '![time from the refresh response to the last replay against N](charts/scale-time.svg)',
     '',
-    scaleTable(cells, label),
+    scaleTable(cells, libraryById),
     '',
     ...(skippedCells.length > 0 ? [`Not run (time budget): ${skippedCells.join(', ')}.`, ''] : []),
   ].join('\n');
@@ -279,7 +292,9 @@ if (peers !== undefined && overhead !== undefined && (renderOnly || parts.includ
       '![heap per waiting request against N](bench/charts/scale-heap.svg)',
       '![time from the refresh response to the last replay against N](bench/charts/scale-time.svg)',
       '',
-      scaleTable(cells, label),
+      scaleTable(cells, libraryById),
+      '',
+      scaleLegend(),
     ].join('\n'),
   );
   writeFileSync(readmeUrl, readme);

@@ -8,8 +8,8 @@
  * 2. the token endpoint's gate is closed; N GETs are started together; once the token call waits at the gate and
  *    the API has seen no request for 500 ms (the peers that learn of the expiry from 401s have had theirs), gc and
  *    the heap again: (heap - baseline) / N is the heap per waiting request;
- * 3. the gate opens; the time from the token response to the last request settling, the token calls and the
- *    successes are recorded.
+ * 3. the gate opens; the time from the token response to the last request settling, the wall and CPU time from
+ *    starting the requests to the last one settling, the token calls and the successes are recorded.
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -30,6 +30,11 @@ export interface ScaleCell {
   readonly replayMs: number;
   /** From starting the requests to the last one settling. */
   readonly wallMs: number;
+  /**
+   * The cell process's CPU time (user + system) over the same span: the client's work (the server runs in another
+   * process), two forced GCs included; less disturbed by other work on the machine than `wallMs`.
+   */
+  readonly cpuMs?: number;
   readonly heapPerWaiterBytes: number;
   /** Why requests rejected without a response: up to 5 kinds, with their counts. */
   readonly rejections: Readonly<Record<string, number>>;
@@ -70,12 +75,18 @@ async function cell(
       const baseline = heap();
       const outcomes: Outcome[] = [];
       let lastSettledAt = 0;
+      let cpuMs = Number.NaN;
+      const cpuStart = process.cpuUsage();
       const started = nowMs();
       const all = new Array<Promise<void>>(n);
       for (let i = 0; i < n; i++) {
         all[i] = library.get(url).then((outcome) => {
           outcomes.push(outcome);
           lastSettledAt = nowMs();
+          if (outcomes.length === n) {
+            const cpu = process.cpuUsage(cpuStart);
+            cpuMs = (cpu.user + cpu.system) / 1000;
+          }
         });
       }
       const deadline = Date.now() + settleTimeoutMs;
@@ -111,6 +122,7 @@ async function cell(
         outcomes: histogram,
         replayMs: outcomes.length === n ? lastSettledAt - after.lastTokenResponseAt : Number.NaN,
         wallMs: outcomes.length === n ? lastSettledAt - started : Number.NaN,
+        cpuMs,
         heapPerWaiterBytes: (waitingHeap - baseline) / n,
         rejections,
       });
@@ -146,6 +158,7 @@ export async function runCell(
     outcomes: {},
     replayMs: Number.NaN,
     wallMs: Number.NaN,
+    cpuMs: Number.NaN,
     heapPerWaiterBytes: Number.NaN,
     rejections: {},
     error,
@@ -163,6 +176,7 @@ export async function runCell(
         ...cell,
         replayMs: number(cell.replayMs),
         wallMs: number(cell.wallMs),
+        cpuMs: number(cell.cpuMs),
         heapPerWaiterBytes: number(cell.heapPerWaiterBytes),
       };
     }

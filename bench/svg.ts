@@ -146,15 +146,18 @@ export function ratioChart(
 export interface Series {
   readonly label: string;
   readonly color: string;
+  /** Drawn dashed, with hollow points (a reference line, such as a floor). */
+  readonly dashed?: boolean;
   readonly points: readonly { readonly x: number; readonly y: number }[];
 }
 
-/** Lines against a log-scale x axis. */
+/** Lines against a log-scale x axis; `note`, if any, under the legend. */
 export function lineChart(
   title: string,
   yLabel: string,
   series: readonly Series[],
   xs: readonly number[],
+  note?: string,
 ): string {
   const left = 70;
   const top = 50;
@@ -187,17 +190,28 @@ export function lineChart(
   }
   series.forEach((s, i) => {
     const points = s.points.filter((p) => Number.isFinite(p.y));
+    const dash = s.dashed === true ? ' stroke-dasharray="6 4"' : '';
     if (points.length > 1) {
       body.push(
-        `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${points.map((p) => `${n(px(p.x))},${n(py(p.y))}`).join(' ')}"/>`,
+        `<polyline fill="none" stroke="${s.color}" stroke-width="2"${dash} points="${points.map((p) => `${n(px(p.x))},${n(py(p.y))}`).join(' ')}"/>`,
       );
     }
-    for (const p of points)
-      body.push(`<circle cx="${n(px(p.x))}" cy="${n(py(p.y))}" r="3" fill="${s.color}"/>`);
+    const fill =
+      s.dashed === true ? `fill="#ffffff" stroke="${s.color}" stroke-width="1.5"` : `fill="${s.color}"`;
+    for (const p of points) body.push(`<circle cx="${n(px(p.x))}" cy="${n(py(p.y))}" r="3" ${fill}/>`);
     const ly = top + i * 18;
-    body.push(`<rect x="${left + plotW + 20}" y="${ly}" width="12" height="12" fill="${s.color}"/>`);
+    if (s.dashed === true) {
+      body.push(
+        `<line x1="${left + plotW + 18}" x2="${left + plotW + 34}" y1="${ly + 6}" y2="${ly + 6}" stroke="${s.color}" stroke-width="2" stroke-dasharray="4 3"/>`,
+      );
+    } else {
+      body.push(`<rect x="${left + plotW + 20}" y="${ly}" width="12" height="12" fill="${s.color}"/>`);
+    }
     body.push(text(left + plotW + 38, ly + 10, s.label, 'font-size="11.5"'));
   });
+  if (note !== undefined) {
+    body.push(text(left + plotW + 20, top + series.length * 18 + 12, note, 'font-size="10.5" fill="#555"'));
+  }
   return svg(title, left + plotW + legendW, top + plotH + 50, body);
 }
 

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_NAMES, subjects } from '../clients.ts';
 import { type Emulation, startEmulation } from '../emulation.ts';
-import { LIBRARIES } from '../libraries.ts';
+import { LIBRARIES, libraryById, SCALE_FLOORS } from '../libraries.ts';
 import { measure } from '../measure.ts';
 import { runPeers, SCENARIOS } from '../peers.ts';
 import { overheadChart, overheadTable, peersChart, peersTable, scaleCharts, scaleTable } from '../report.ts';
@@ -47,21 +47,25 @@ describe('bench smoke', () => {
     expect(peersChart(report)).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
   }, 60_000);
 
-  it('runs a scale cell in a child process: one token call, every request served, a heap figure', async () => {
-    const cells = [
-      await runCell('tokenrelay-fetch', 300, { pool: 50, hardTimeoutMs: 30_000 }),
-      await runCell('axios-jwt', 300, { pool: 50, hardTimeoutMs: 30_000 }),
-    ];
+  it('runs scale cells in child processes (an adapter, every floor, a peer): one token call each, every request served, a heap figure', async () => {
+    const ids = ['tokenrelay-fetch', ...SCALE_FLOORS.map((floor) => floor.id), 'axios-jwt'];
+    const cells = [];
+    for (const id of ids) cells.push(await runCell(id, 300, { pool: 50, hardTimeoutMs: 30_000 }));
     for (const cell of cells) {
-      expect(cell.error).toBeUndefined();
-      expect(cell.tokenCalls).toBe(1);
-      expect(cell.successes).toBe(300);
-      expect(Number.isFinite(cell.heapPerWaiterBytes)).toBe(true);
+      expect(cell.error, cell.library).toBeUndefined();
+      expect(cell.tokenCalls, cell.library).toBe(1);
+      expect(cell.successes, cell.library).toBe(300);
+      expect(Number.isFinite(cell.heapPerWaiterBytes), cell.library).toBe(true);
     }
-    expect(scaleTable(cells, (id) => id)).toContain('300');
-    const charts = scaleCharts(cells, (id) => id);
+    const table = scaleTable(cells, libraryById);
+    expect(table).toContain('floor got');
+    // The adapter's row is compared with its floor and the peer: two figure columns and a verdict.
+    const fetchRow = table.split('\n').find((line) => line.startsWith('| tokenrelay fetch'));
+    expect(fetchRow).toMatch(/[+-]\d+\.\d\d KB, \d+\.\d\d×.*[+-]\d+\.\d\d KB, \d+\.\d\d×.*(met|over target)/);
+    const charts = scaleCharts(cells, libraryById);
     expect(charts.heap).toContain('<circle');
-  }, 60_000);
+    expect(charts.heap).toContain('stroke-dasharray');
+  }, 120_000);
 
   it('measures every overhead subject (bare, floor, tokenrelay, the axios peers) without a refresh or a 401', async () => {
     const token = 'e30.eyJleHAiOjk5OTk5OTk5OTl9.bench';

@@ -1,4 +1,4 @@
-import { NotReplayableError } from '@tokenrelay/core';
+import { type AccessToken, NotReplayableError, type TokenManager } from '@tokenrelay/core';
 import {
   adapterSettings,
   isConsumedByFirstSend,
@@ -31,6 +31,8 @@ const configOf = (error: unknown): InternalAxiosRequestConfig | undefined => {
   return isObject(config) ? config : undefined;
 };
 
+const wwwAuthenticateOf = (headers: unknown): string | undefined => headerOf(headers, 'www-authenticate');
+
 /** When each request began (for its `timeout`, which the waits count against). Not on the config: it is copied. */
 type Started = WeakMap<object, number>;
 
@@ -58,7 +60,7 @@ export function attachTokenRefresh<C extends object, R extends object>(
   const axiosInstance = instance as unknown as AxiosInstance;
   const settings = adapterSettings(options);
   const allowed = settings.policyFor(baseUrlOf(instance));
-  const { shouldRefresh, headerName, headerValue } = settings;
+  const { headerName, headerValue } = settings;
   const owner: Owner = {};
   const redirects = createRedirectGuard(allowed, headerName);
   const started: Started = new WeakMap();
@@ -82,7 +84,51 @@ export function attachTokenRefresh<C extends object, R extends object>(
     }
   };
 
-  const onRequest = async (config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> => {
+  // The mark of a first pass says only which manager's token went out: one (immutable) mark serves every request
+  // that carried the same token of the same manager.
+  let lastSent: SentToken | undefined;
+  const sentFor = (requestManager: TokenManager, token: AccessToken, replayed: boolean): SentToken => {
+    if (replayed) return new SentToken(owner, requestManager, token.token, true);
+    if (lastSent?.manager !== requestManager || lastSent.token !== token.token) {
+      lastSent = new SentToken(owner, requestManager, token.token, false);
+    }
+    return lastSent;
+  };
+
+  /** Puts `token` on the request and marks it as ours. */
+  const withToken = (
+    config: InternalAxiosRequestConfig,
+    requestManager: TokenManager,
+    token: AccessToken,
+    url: string | URL,
+    replayed: boolean,
+  ): InternalAxiosRequestConfig => {
+    config.headers.set(headerName, headerValue(token));
+    mark(config, sentFor(requestManager, token, replayed));
+    config.beforeRedirect = redirects.wrap(config.beforeRedirect, url);
+    return config;
+  };
+
+  /** Waits for the manager's token (bounded by the request's signal, cancel token and timeout), then puts it on. */
+  const waitForToken = async (
+    config: InternalAxiosRequestConfig,
+    requestManager: TokenManager,
+    url: string | URL,
+    replayed: boolean,
+  ): Promise<InternalAxiosRequestConfig> => {
+    // A request that cannot be cancelled nor time out (the usual one) waits without a wait signal.
+    const token = isUncancellable(config)
+      ? await requestManager.getAccessToken()
+      : await waitFor(config, (signal) => requestManager.getAccessToken({ signal }));
+    // Cancelled while waiting: axios rejects it with its own CanceledError before anything is sent.
+    if (token === undefined) return config;
+    return withToken(config, requestManager, token, url, replayed);
+  };
+
+  // Not async: a request on a fresh token goes on at once, without a promise of its own (axios chains it anyway).
+  const onRequest = (
+    config: InternalAxiosRequestConfig,
+  ): InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig> => {
     const ticket = replayTicketOf(config, owner);
     const replayed = ticket?.use() === true;
     // A config we saw before (our replay, or a caller re-sending an old config) still holds our old token.
@@ -98,16 +144,9 @@ export function attachTokenRefresh<C extends object, R extends object>(
     if (!replayed && typeof config.timeout === 'number' && config.timeout > 0)
       started.set(config, Date.now());
     const requestManager = managerFor(manager, config as unknown as C);
-    // A request that cannot be cancelled nor time out (the usual one) waits without a wait signal.
-    const token = isUncancellable(config)
-      ? await requestManager.getAccessToken()
-      : await waitFor(config, (signal) => requestManager.getAccessToken({ signal }));
-    // Cancelled while waiting: axios rejects it with its own CanceledError before anything is sent.
-    if (token === undefined) return config;
-    config.headers.set(headerName, headerValue(token));
-    mark(config, new SentToken(owner, requestManager, token.token, replayed));
-    config.beforeRedirect = redirects.wrap(config.beforeRedirect, url);
-    return config;
+    const fresh = requestManager.peekAccessToken?.();
+    if (fresh !== undefined) return withToken(config, requestManager, fresh, url, replayed);
+    return waitForToken(config, requestManager, url, replayed);
   };
 
   /** After a refresh-worthy response: refresh (once for all), then replay this request once. */
@@ -142,11 +181,7 @@ export function attachTokenRefresh<C extends object, R extends object>(
   };
 
   const wantsRefresh = (response: AxiosResponse | undefined): response is AxiosResponse =>
-    response !== undefined &&
-    shouldRefresh({
-      status: response.status,
-      wwwAuthenticate: headerOf(response.headers, 'www-authenticate'),
-    });
+    response !== undefined && settings.wantsRefresh(response.status, response.headers, wwwAuthenticateOf);
 
   // `validateStatus` may let a 401 through as a response. Not async: a response that needs nothing goes on as it
   // is, without a promise of its own.

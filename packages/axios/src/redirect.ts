@@ -48,28 +48,46 @@ export interface RedirectGuard {
 
 /** On each wrapper we made: the caller's own hook behind it, so a config that comes back for a replay is unwrapped. */
 const OWN = Symbol('tokenRelay.ownBeforeRedirect');
+/** On follow-redirects' options (one object per request, kept across its hops): the hop before the next one. */
+const PREVIOUS = Symbol('tokenRelay.previousHop');
 
 type Wrapper = Hook & { [OWN]?: Hook | undefined };
+type HopState = { [PREVIOUS]?: { readonly at: string | URL | undefined } };
+
+/** At most this many shared wrappers (one per request URL the origin decision returned) per attachment. */
+const MAX_SHARED_WRAPPERS = 64;
 
 export function createRedirectGuard(policy: OriginPolicy, headerName: string): RedirectGuard {
   const token = headerName.toLowerCase();
+  const make = (own: Hook | undefined, url: string | URL): Wrapper => {
+    const wrapper: Wrapper = (options: Record<string, unknown>, ...rest: never[]): void => {
+      own?.(options, ...rest);
+      // follow-redirects hands over the next hop only: the previous one is kept on its options, per request.
+      const state = options as HopState;
+      const previous = state[PREVIOUS] === undefined ? url : state[PREVIOUS].at;
+      const next = nextHop(options as RedirectOptions);
+      deleteHeaders(
+        options.headers,
+        next === undefined
+          ? [...CREDENTIAL_HEADERS, token]
+          : headersToDrop(previous, next, policy, headerName),
+      );
+      Object.defineProperty(state, PREVIOUS, { value: { at: next }, configurable: true, writable: true });
+    };
+    wrapper[OWN] = own;
+    return wrapper;
+  };
+  // Requests without a hook of their own share one wrapper per URL: it keeps no state of its own.
+  const shared = new Map<string, Wrapper>();
   return {
     wrap<H extends Hook>(hook: H | undefined, url: string | URL): H {
       const own = hook !== undefined && OWN in hook ? (hook as Wrapper)[OWN] : hook;
-      // follow-redirects hands over the next hop only: the previous one is remembered here, per request.
-      let previous: string | URL | undefined = url;
-      const wrapper: Wrapper = (options: Record<string, unknown>, ...rest: never[]): void => {
-        own?.(options, ...rest);
-        const next = nextHop(options as RedirectOptions);
-        deleteHeaders(
-          options.headers,
-          next === undefined
-            ? [...CREDENTIAL_HEADERS, token]
-            : headersToDrop(previous, next, policy, headerName),
-        );
-        previous = next;
-      };
-      wrapper[OWN] = own;
+      if (own !== undefined || typeof url !== 'string') return make(own, url) as H;
+      let wrapper = shared.get(url);
+      if (wrapper === undefined) {
+        wrapper = make(undefined, url);
+        if (shared.size < MAX_SHARED_WRAPPERS) shared.set(url, wrapper);
+      }
       return wrapper as H;
     },
   };

@@ -114,4 +114,23 @@ describe.each(axiosVersions)('$name: redirects never carry the token to another 
     expect(landing(hostOf(sub))?.authorization).toBeNull();
     expect(landing(hostOf(other))?.authorization).toBeNull();
   });
+  it('concurrent redirect chains keep their own hops: a same-origin hop keeps the token beside chains that left', async () => {
+    const instance = client();
+    const back = `${other}/redirect?to=${encodeURIComponent(`${api}/landing-back`)}`;
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        i % 2 === 0
+          ? instance.get('/redirect', { params: { to: '/landing-same' } })
+          : instance.get('/redirect', { params: { to: back } }),
+      ),
+    );
+    const same = seen.filter((r) => r.path === '/landing-same');
+    const returned = seen.filter((r) => r.path === '/landing-back');
+    const away = seen.filter((r) => r.host === hostOf(other));
+    expect(same).toHaveLength(5);
+    for (const request of same) expect(request.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(away).toHaveLength(5);
+    for (const request of [...away, ...returned]) expect(request.authorization).toBeNull();
+    expect(returned).toHaveLength(5);
+  });
 });

@@ -55,8 +55,11 @@ export function createOriginPolicy(
   // before the first `/`, `?` or `#` after `//`, so the same prefix always gets the same answer. Saves a URL parse
   // per request; bounded, so arbitrary URLs cannot grow it.
   const known = new Map<string, boolean>();
+  // And the last URL string with its answer: a client sending to the same URL again compares one string.
+  let last: { readonly url: string; readonly answer: boolean } | undefined;
   return (url) => {
     if (typeof url !== 'string') return decide(url);
+    if (last?.url === url) return last.answer;
     const prefix = AUTHORITY_PREFIX.exec(url)?.[0];
     if (prefix === undefined) return decide(url);
     let answer = known.get(prefix);
@@ -64,6 +67,7 @@ export function createOriginPolicy(
       answer = decide(url);
       if (known.size < MAX_REMEMBERED_PREFIXES) known.set(prefix, answer);
     }
+    last = { url, answer };
     return answer;
   };
 }

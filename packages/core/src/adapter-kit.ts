@@ -111,6 +111,11 @@ export interface CommonAdapterOptions {
 /** The common options resolved once, the same way for every adapter. */
 export interface AdapterSettings {
   readonly shouldRefresh: ShouldRefresh;
+  /**
+   * `shouldRefresh` for a response with `status`, reading its `WWW-Authenticate` header (through `header(source)`)
+   * only when the rule needs it: the default rule needs it only for a 401.
+   */
+  wantsRefresh<T>(status: number, source: T, header: (source: T) => string | null | undefined): boolean;
   /** The header that carries the token, as given (default `Authorization`). */
   readonly headerName: string;
   /** The header value for a token: the scheme (option, else the token's type) and the token; checked for safety. */
@@ -135,8 +140,13 @@ export function adapterSettings(options: CommonAdapterOptions): AdapterSettings 
   // The value for the last token seen: the manager hands out one frozen object per token, so a steady stream of
   // requests builds and checks the header once.
   let last: { readonly token: AccessToken; readonly value: string } | undefined;
+  const shouldRefresh = options.shouldRefresh ?? defaultShouldRefresh;
   return {
-    shouldRefresh: options.shouldRefresh ?? defaultShouldRefresh,
+    shouldRefresh,
+    wantsRefresh: (status, source, header) =>
+      shouldRefresh === defaultShouldRefresh && status !== 401
+        ? false
+        : shouldRefresh({ status, wwwAuthenticate: header(source) }),
     headerName,
     headerValue: (token) => {
       if (last?.token === token) return last.value;

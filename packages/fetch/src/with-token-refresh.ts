@@ -5,6 +5,7 @@
  */
 import { type AccessToken, ConfigurationError, type TokenManager } from '@tokenrelay/core';
 import {
+  type AdapterSettings,
   adapterSettings,
   CREDENTIAL_HEADERS,
   discard,
@@ -17,7 +18,6 @@ import {
   type RedirectContext,
   redactError,
   type Sent,
-  type ShouldRefresh,
   tokenFor,
 } from '@tokenrelay/core/adapter-kit';
 import { type BodyReplay, bodyReplay, DEFAULT_REPLAY_BUFFER_BYTES } from './body.ts';
@@ -34,7 +34,7 @@ interface Settings {
   readonly fetch: FetchLike;
   readonly manager: FetchManagerSource;
   readonly isAllowed: OriginPolicy;
-  readonly shouldRefresh: ShouldRefresh;
+  readonly wantsRefresh: AdapterSettings['wantsRefresh'];
   readonly headerName: string;
   readonly headerValue: (token: AccessToken) => string;
   readonly skip: ((request: FetchRequestInfo) => boolean) | undefined;
@@ -120,7 +120,7 @@ function settingsOf(
     fetch: (input, init) => (init === undefined ? fetch(input) : fetch(input, init)),
     manager,
     isAllowed: common.policyFor(),
-    shouldRefresh: common.shouldRefresh,
+    wantsRefresh: common.wantsRefresh,
     headerName: common.headerName,
     headerValue: common.headerValue,
     skip: options.skip,
@@ -145,17 +145,40 @@ export function withTokenRefresh(
   return (input, init) => fetchWithToken(settings, input, init);
 }
 
+/** One call through the wrapper: what each pass (the first send, a redirect hop, the replay) needs. */
+interface Call {
+  readonly s: Settings;
+  readonly input: RequestInfo | URL;
+  readonly init: TokenRefreshRequestInit | undefined;
+  /** `init` without the switch. */
+  readonly plain: RequestInit;
+  readonly request: Request | undefined;
+  /** The URL the policy allowed. */
+  readonly target: string | URL;
+  /** A URL object of our own, made only when a `skip` rule, a resolver or a redirect needs one. */
+  url: URL | undefined;
+  /** The caller's headers as they were at the call (the replay sends these too). */
+  readonly headers: Headers | undefined;
+  readonly method: string;
+  readonly redirect: RequestRedirect;
+  /** Redirects are followed here (the wrapped fetch gets `redirect: 'manual'`). */
+  readonly follow: boolean;
+  readonly replay: BodyReplay | undefined;
+}
+
+/** `init` for a call without one: never modified. */
+const NO_INIT: RequestInit = Object.freeze({});
+
 async function fetchWithToken(
   s: Settings,
   input: RequestInfo | URL,
   init: TokenRefreshRequestInit | undefined,
 ): Promise<Response> {
-  const plain: RequestInit = init === undefined ? {} : withoutSwitch(init);
+  const plain: RequestInit = init === undefined ? NO_INIT : withoutSwitch(init);
   const request = isRequest(input) ? input : undefined;
   if (init?.tokenRelay === false) return untouched(s, input, init, plain);
   const target = targetOf(request === undefined ? (input as string | URL) : request.url);
   if (target === undefined || !s.isAllowed(target)) return untouched(s, input, init, plain);
-  // A URL object of our own, made only when a `skip` rule or a redirect needs one.
   let url: URL | undefined;
   // The caller's headers as they are now (they may be an iterator, or change later): the replay sends these too.
   const given = plain.headers ?? request?.headers;
@@ -184,46 +207,19 @@ async function fetchWithToken(
   // init.body wins over a Request's body, as in fetch; a Request's body is replayed through `Request.clone()`.
   const replay: BodyReplay | undefined =
     plain.body === undefined || plain.body === null ? undefined : bodyReplay(plain.body, s.replayBufferBytes);
-  /** What the redirect hops need; built only when a response is a redirect. */
-  const redirectContext = (headerValue: string): RedirectContext => {
-    const { method: _method, headers: _headers, body: _body, redirect: _redirect, ...kept } = plain;
-    return {
-      fetch: s.fetch,
-      isAllowed: s.isAllowed,
-      headerName: s.headerName,
-      headerValue,
-      carry: { ...(request === undefined ? {} : requestSettings(request)), ...kept },
-      body: async () => {
-        if (replay !== undefined) return replay.again();
-        return request?.body ? request.clone().arrayBuffer() : undefined;
-      },
-      opaqueHint: "pass `redirects: 'fetch'`",
-    };
-  };
-
-  const send = async (token: AccessToken, first: boolean): Promise<Sent> => {
-    const headerValue = s.headerValue(token);
-    const tokenHeaders = new Headers(headers);
-    tokenHeaders.set(s.headerName, headerValue);
-    const sendInit: RequestInit = { ...plain, headers: tokenHeaders, redirect: follow ? 'manual' : redirect };
-    if (replay !== undefined) sendInit.body = first ? replay.first() : await replay.again();
-    let response: Response;
-    try {
-      response = await s.fetch(request === undefined ? input : request.clone(), sendInit);
-    } catch (error) {
-      throw redactError(error, [token.token]);
-    }
-    if (!follow) {
-      return { response, carriedToken: !response.redirected || s.isAllowed(response.url) };
-    }
-    // Not redirected: it went to `target`, which the policy allowed above.
-    if (!isRedirect(response)) return { response, carriedToken: true };
-    url ??= new URL(target);
-    return followRedirects(
-      response,
-      { url, method, headers: tokenHeaders, withBody: true },
-      redirectContext(headerValue),
-    );
+  const call: Call = {
+    s,
+    input,
+    init,
+    plain,
+    request,
+    target,
+    url,
+    headers,
+    method,
+    redirect,
+    follow,
+    replay,
   };
 
   const pending = tokenFor(manager, signal);
@@ -235,10 +231,13 @@ async function fetchWithToken(
       throw abortedOr(signal, error);
     }
   } else token = pending;
-  const first = await send(token, true);
+  // The first pass without a replay body (the usual request) is sent here, without a promise of its own.
+  const first =
+    replay === undefined
+      ? await settle(call, token, await sendAs(call, token))
+      : await send(call, token, true);
   const { response } = first;
-  const wwwAuthenticate = response.headers.get('www-authenticate');
-  if (!first.carriedToken || !s.shouldRefresh({ status: response.status, wwwAuthenticate })) return response;
+  if (!first.carriedToken || !s.wantsRefresh(response.status, response, wwwAuthenticateOf)) return response;
   discard(response);
   let fresh: AccessToken;
   try {
@@ -247,5 +246,75 @@ async function fetchWithToken(
     throw abortedOr(signal, error);
   }
   // A second 401 is returned as it is: one replay, never a loop.
-  return (await send(fresh, false)).response;
+  return (await send(call, fresh, false)).response;
+}
+
+const wwwAuthenticateOf = (response: Response): string | null => response.headers.get('www-authenticate');
+
+/** What fetch is given for one pass: the caller's init with the token header, redirects handled here. */
+function initFor(call: Call, headerValue: string): RequestInit & { headers: Headers } {
+  const headers = new Headers(call.headers);
+  headers.set(call.s.headerName, headerValue);
+  const redirect = call.follow ? 'manual' : call.redirect;
+  return call.init === undefined ? { headers, redirect } : { ...call.plain, headers, redirect };
+}
+
+/** Sends one pass with `token` (and `body`, when the call has one to replay); the token never in an error. */
+function sendAs(
+  call: Call,
+  token: AccessToken,
+  body?: BodyInit | null,
+): Promise<{ response: Response; sent: Headers }> {
+  const init = initFor(call, call.s.headerValue(token));
+  if (body !== undefined) init.body = body;
+  const { request } = call;
+  return call.s.fetch(request === undefined ? call.input : request.clone(), init).then(
+    (response) => ({ response, sent: init.headers }),
+    (error: unknown) => {
+      throw redactError(error, [token.token]);
+    },
+  );
+}
+
+/** Where a pass's response came from: the allowed target, unless a redirect took it (or fetch followed one) elsewhere. */
+function settle(
+  call: Call,
+  token: AccessToken,
+  { response, sent }: { response: Response; sent: Headers },
+): Sent | Promise<Sent> {
+  const { s } = call;
+  if (!call.follow) return { response, carriedToken: !response.redirected || s.isAllowed(response.url) };
+  // Not redirected: it went to `target`, which the policy allowed.
+  if (!isRedirect(response)) return { response, carriedToken: true };
+  call.url ??= new URL(call.target);
+  return followRedirects(
+    response,
+    { url: call.url, method: call.method, headers: sent, withBody: true },
+    redirectContext(call, s.headerValue(token)),
+  );
+}
+
+/** One pass, with the body replayed when the call has one. */
+async function send(call: Call, token: AccessToken, first: boolean): Promise<Sent> {
+  const { replay } = call;
+  const body = replay === undefined ? undefined : first ? replay.first() : await replay.again();
+  return settle(call, token, await sendAs(call, token, body));
+}
+
+/** What the redirect hops need; built only when a response is a redirect. */
+function redirectContext(call: Call, headerValue: string): RedirectContext {
+  const { s, request, replay } = call;
+  const { method: _method, headers: _headers, body: _body, redirect: _redirect, ...kept } = call.plain;
+  return {
+    fetch: s.fetch,
+    isAllowed: s.isAllowed,
+    headerName: s.headerName,
+    headerValue,
+    carry: { ...(request === undefined ? {} : requestSettings(request)), ...kept },
+    body: async () => {
+      if (replay !== undefined) return replay.again();
+      return request?.body ? request.clone().arrayBuffer() : undefined;
+    },
+    opaqueHint: "pass `redirects: 'fetch'`",
+  };
 }

@@ -1,6 +1,7 @@
 /**
- * `peekAccessToken()` and the kit's `tokenFor()`: a fresh token without a promise, and never anything else. Every
- * case where `getAccessToken` would wait, refresh, read the store or fail must answer `undefined` and start nothing.
+ * The hot path: `peekAccessToken()` and the kit's `tokenFor()` (a fresh token without a promise, and never anything else;
+ * where `getAccessToken` would wait, refresh, read the store or fail: `undefined`, nothing started), the header value
+ * per token, `wantsRefresh` and the origin policy's memory.
  */
 import { describe, expect, it, vi } from 'vitest';
 import { adapterSettings, createOriginPolicy, tokenFor } from './adapter-kit.ts';
@@ -161,5 +162,52 @@ describe("origins '*'", () => {
     expect(any(new URL('http://127.0.0.1:1/'))).toBe(true);
     expect(any('not a url')).toBe(false);
     expect(any('/relative')).toBe(false);
+  });
+});
+
+describe('wantsRefresh', () => {
+  it('with the default rule reads WWW-Authenticate only for a 401', () => {
+    const settings = adapterSettings({});
+    const header = vi.fn((source: { value: string | null }) => source.value);
+    expect(settings.wantsRefresh(200, { value: null }, header)).toBe(false);
+    expect(settings.wantsRefresh(403, { value: 'Bearer error="invalid_token"' }, header)).toBe(false);
+    expect(header).not.toHaveBeenCalled();
+    expect(settings.wantsRefresh(401, { value: 'Bearer error="invalid_token"' }, header)).toBe(true);
+    expect(settings.wantsRefresh(401, { value: 'Bearer error="insufficient_scope"' }, header)).toBe(false);
+    expect(header).toHaveBeenCalledTimes(2);
+  });
+
+  it('gives a custom rule every response with its header', () => {
+    const seen: unknown[] = [];
+    const settings = adapterSettings({
+      shouldRefresh: (response) => {
+        seen.push(response);
+        return response.status === 403 && response.wwwAuthenticate === 'expired';
+      },
+    });
+    expect(settings.wantsRefresh(200, 'none', () => null)).toBe(false);
+    expect(settings.wantsRefresh(403, 'expired', (value) => value)).toBe(true);
+    expect(seen).toEqual([
+      { status: 200, wwwAuthenticate: null },
+      { status: 403, wwwAuthenticate: 'expired' },
+    ]);
+  });
+});
+
+describe('origin policy answers', () => {
+  it('stay right when the same URL string comes again, alternating with others', () => {
+    const allowed = createOriginPolicy('https://api.example');
+    const urls = [
+      'https://api.example/a',
+      'https://evil.example/a',
+      'https://api.example.evil/a',
+      'https://api.example:444/a',
+    ];
+    for (let round = 0; round < 3; round += 1) {
+      for (const url of urls) {
+        expect(allowed(url), url).toBe(url === 'https://api.example/a');
+        expect(allowed(url), url).toBe(url === 'https://api.example/a');
+      }
+    }
   });
 });

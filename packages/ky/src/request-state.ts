@@ -20,6 +20,11 @@ export interface RequestState {
   sent: AccessToken | undefined;
   /** Every token this call sent: what its errors must never show. */
   readonly tokens: string[];
+  /**
+   * The 401 is answered from our `afterResponse` hook, not from the call's fetch: the client we extend has
+   * `afterResponse` hooks of its own, which see every response before ours.
+   */
+  viaHook: boolean;
   /** ky's `retryCount` for the next attempt (0, then what our first `beforeRetry` hook was told). */
   retryCount: number;
   /** ky's `retry.limit` for this call, as its hooks see it. */
@@ -77,6 +82,7 @@ export function createRequestStates(): RequestStates {
           manager: undefined,
           sent: undefined,
           tokens: [],
+          viaHook: false,
           retryCount: 0,
           retryLimit: 0,
           replays: 0,

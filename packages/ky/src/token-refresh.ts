@@ -19,6 +19,7 @@ import {
   redactError,
 } from '@tokenrelay/core/adapter-kit';
 import {
+  type AfterResponseHook,
   type BeforeErrorHook,
   type BeforeRequestHook,
   type BeforeRetryHook,
@@ -30,7 +31,7 @@ import {
 } from 'ky';
 import { boundedWait } from './bounded-wait.ts';
 import { clientBaseUrl, type KyManagerSource, type KyTokenRefreshOptions, optedOut } from './options.ts';
-import { type ReplayRules, replayFetch } from './replay-fetch.ts';
+import { type ReplayRules, refreshThenReplay, replayFetch, startsRefresh } from './replay-fetch.ts';
 import { createRequestStates, type RequestState } from './request-state.ts';
 import { callerRetryLimit, withReplayRoom } from './retry-budget.ts';
 import { sendFollowing } from './send-following.ts';
@@ -76,14 +77,14 @@ function clientHooks(
   settings: ReturnType<typeof adapterSettings>,
   policy: OriginPolicy,
 ): Required<Hooks> {
-  const { shouldRefresh, headerName: header, headerValue } = settings;
+  const { wantsRefresh, headerName: header, headerValue } = settings;
   // fetch drops Authorization on a redirect to another origin (WHATWG Fetch), but forwards any other header: with
   // a custom header, the requests that carry it follow their redirects here, by the kit's rule.
   const headerFollowsRedirects = !CREDENTIAL_HEADERS.includes(header.toLowerCase());
   const states = createRequestStates();
   const redirectRules = { policy, headerName: header, headerValue };
   const rules: ReplayRules = {
-    shouldRefresh,
+    wantsRefresh,
     policy,
     send: headerFollowsRedirects
       ? (underlying, state, input, init) => sendFollowing(redirectRules, underlying, state.sent, input, init)
@@ -122,14 +123,23 @@ function clientHooks(
     kyOptions.context = context;
     const state = states.ensure(context);
     kyOptions.fetch = replayFetch(rules, kyOptions.fetch ?? globalFetch, state);
-    // Our first beforeRetry hook must see every retry: the caller's own hooks (of the client we extend) move after it.
+    // The 401 is answered in the call's fetch, and our afterResponse hook (with the response clone ky makes for it)
+    // is left out of the call, unless the client we extend has afterResponse hooks: they run first and see the 401,
+    // as they always did. Our first beforeRetry hook must see every retry: it moves ahead of that client's own.
     const { hooks } = kyOptions;
-    const retryHooks = hooks?.beforeRetry;
-    if (retryHooks !== undefined && retryHooks[0] !== replayFirst && retryHooks.includes(replayFirst)) {
-      kyOptions.hooks = {
-        ...hooks,
-        beforeRetry: [replayFirst, ...retryHooks.filter((hook) => hook !== replayFirst)],
-      };
+    if (hooks !== undefined) {
+      const answers = hooks.afterResponse ?? [];
+      const ownAt = answers.indexOf(afterResponse);
+      state.viaHook = ownAt > 0;
+      const retries = hooks.beforeRetry ?? [];
+      const moveRetry = retries[0] !== replayFirst && retries.includes(replayFirst);
+      if (ownAt === 0 || moveRetry) {
+        kyOptions.hooks = {
+          ...hooks,
+          afterResponse: ownAt === 0 ? answers.slice(1) : answers,
+          beforeRetry: moveRetry ? [replayFirst, ...retries.filter((hook) => hook !== replayFirst)] : retries,
+        };
+      }
     }
     // ky's `timeout` (default 10 s) is not in the options its later hooks see.
     state.timeoutMs = kyOptions.timeout === false ? undefined : (kyOptions.timeout ?? KY_DEFAULT_TIMEOUT_MS);
@@ -191,6 +201,14 @@ function clientHooks(
     return token.then(resend);
   };
 
+  /** The 401 path of a call whose 401s must first reach the afterResponse hooks of the client we extend. */
+  const afterResponse: AfterResponseHook = ({ request, options: kyOptions, response, retryCount }) => {
+    const state = states.get(kyOptions.context);
+    if (state?.viaHook !== true) return;
+    const start = startsRefresh(rules, state, response);
+    return start === undefined ? undefined : refreshThenReplay(rules, state, start, request, retryCount);
+  };
+
   // A 401 that was not replayed reaches the caller as ky's HTTPError, with the reason as its `cause`. Every error
   // of a call that carried the token is made safe to log (its request, response and `data` hidden from loggers).
   const beforeError: BeforeErrorHook = ({ error, options: kyOptions }) => {
@@ -211,7 +229,7 @@ function clientHooks(
     init: [init],
     beforeRequest: [beforeRequest],
     beforeRetry: [replayFirst, beforeRetry],
-    afterResponse: [],
+    afterResponse: [afterResponse],
     beforeError: [beforeError],
   };
 }

@@ -4,9 +4,9 @@ export type {
   KyTokenRefreshOptions,
   TokenRelayContext,
 } from './options.ts';
+export { REPLAY_RETRY_CODE } from './replay-fetch.ts';
 export {
   type KyTokenRefreshExtension,
   type KyTokenRefreshHooks,
-  REPLAY_RETRY_CODE,
   tokenRefresh,
 } from './token-refresh.ts';

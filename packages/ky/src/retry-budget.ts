@@ -1,11 +1,11 @@
 /**
- * The replay after a refresh is a forced retry (`ky.retry()` from `afterResponse`), and ky counts forced retries
- * against `retry.limit`. So that the replay works with `retry: 0` and never eats one of the caller's own retries,
- * each request gets one more retry than the caller asked for, and `shouldRetry` turns down any ordinary retry
- * beyond the caller's limit. Only forced retries (ours) can use the extra one: ky does not ask `shouldRetry`
- * about those.
+ * The replay after a refresh is a forced retry (ky's `ForceRetryError`), and ky counts forced retries against
+ * `retry.limit`. So that the replay works with `retry: 0` and never eats one of the caller's own retries, each
+ * request gets one more retry than the caller asked for, and `shouldRetry` turns down any ordinary retry beyond the
+ * caller's limit. Only forced retries (ours) can use the extra one: ky does not ask `shouldRetry` about those.
  */
 import type { Options, RetryOptions, ShouldRetryState } from 'ky';
+import type { RequestState } from './request-state.ts';
 
 /** ky's documented default for `retry.limit`. */
 const KY_DEFAULT_RETRY_LIMIT = 2;
@@ -17,16 +17,23 @@ export function callerRetryLimit(retry: Options['retry']): number | undefined {
 }
 
 /**
- * The retry option with room for one replay. `replays()` says how many forced retries the request has used so far
- * (ky counts them in `retryCount`).
+ * The retry option with room for one replay. `state.replays` says how many forced retries the call has used so far
+ * (ky counts them in `retryCount`); `state.thrown`, what the call's fetch threw, is never retried as an ordinary
+ * error (a refresh that failed or timed out fails the call, as it would anywhere else).
  */
-export function withReplayRoom(retry: Options['retry'], limit: number, replays: () => number): RetryOptions {
+export function withReplayRoom(
+  retry: Options['retry'],
+  limit: number,
+  state: Pick<RequestState, 'replays' | 'thrown'>,
+): RetryOptions {
   const base: RetryOptions = typeof retry === 'object' && retry !== null ? retry : {};
   const callerShouldRetry = base.shouldRetry;
   return {
     ...base,
     limit: limit + 1,
-    shouldRetry: (state: ShouldRetryState) =>
-      state.retryCount - replays() > limit ? false : callerShouldRetry?.(state),
+    shouldRetry: (retryState: ShouldRetryState) =>
+      retryState.error === state.thrown || retryState.retryCount - state.replays > limit
+        ? false
+        : callerShouldRetry?.(retryState),
   };
 }

@@ -1,23 +1,24 @@
 /**
- * `tokenRefresh(manager)`: ky hooks that put the manager's token on requests to allowed origins and, on a 401,
- * refresh once and replay once with ky's own forced retry (`ky.retry()` from `afterResponse`). Every decision
- * (freshness, whether a 401 is stale, what an error means, which origins, which responses) is the core's; this
- * file only translates.
+ * `tokenRefresh(manager)`: ky hooks (and, per call, ky's `fetch` option) that put the manager's token on requests to
+ * allowed origins and, on a 401, refresh once and replay once with ky's own forced retry. Every decision (freshness,
+ * whether a 401 is stale, what an error means, which origins, which responses) is the core's; this file only
+ * translates.
+ *
+ * The success path costs no promise of ours when the token is fresh (`peekAccessToken`), and no `afterResponse` hook:
+ * ky clones the response once per `afterResponse` hook, so the 401 is spotted by the call's fetch instead
+ * (`replay-fetch.ts`).
  */
 import type { AccessToken, TokenManager } from '@tokenrelay/core';
-import { ConfigurationError, NotReplayableError } from '@tokenrelay/core';
+import { ConfigurationError } from '@tokenrelay/core';
 import {
   adapterSettings,
   CREDENTIAL_HEADERS,
   type FetchLike,
-  followRedirects,
-  isRedirect,
-  isRequest,
   managerFor,
   type OriginPolicy,
   redactError,
 } from '@tokenrelay/core/adapter-kit';
-import ky, {
+import {
   type AfterResponseHook,
   type BeforeErrorHook,
   type BeforeRequestHook,
@@ -27,33 +28,16 @@ import ky, {
   isHTTPError,
   type NormalizedOptions,
   type Options,
-  TimeoutError,
 } from 'ky';
-import {
-  clientBaseUrl,
-  type KyManagerSource,
-  type KyRequestInfo,
-  type KyTokenRefreshOptions,
-  optedOut,
-} from './options.ts';
+import { boundedWait } from './bounded-wait.ts';
+import { clientBaseUrl, type KyManagerSource, type KyTokenRefreshOptions, optedOut } from './options.ts';
+import { type ReplayRules, refreshThenReplay, replayFetch, startsRefresh } from './replay-fetch.ts';
 import { createRequestStates, type RequestState } from './request-state.ts';
 import { callerRetryLimit, withReplayRoom } from './retry-budget.ts';
-
-/** Runs `task` after the current turn of the event loop (`setImmediate` in Node, a 0 ms timer elsewhere). */
-const laterThisLoop = (task: () => void): { cancel: () => void } => {
-  if (typeof setImmediate === 'function') {
-    const handle = setImmediate(task);
-    return { cancel: () => clearImmediate(handle) };
-  }
-  const handle = setTimeout(task, 0);
-  return { cancel: () => clearTimeout(handle) };
-};
+import { sendFollowing } from './send-following.ts';
 
 /** ky's documented default for `timeout`. */
 const KY_DEFAULT_TIMEOUT_MS = 10_000;
-
-/** The `code` of the `ForceRetryError` that `beforeRetry` hooks see for our replay. */
-export const REPLAY_RETRY_CODE = 'TOKEN_REFRESHED';
 
 const otherKyError = (): ConfigurationError =>
   new ConfigurationError(
@@ -93,106 +77,43 @@ function clientHooks(
   settings: ReturnType<typeof adapterSettings>,
   policy: OriginPolicy,
 ): Required<Hooks> {
-  const { shouldRefresh, headerName: header, headerValue } = settings;
+  const { wantsRefresh, headerName: header, headerValue } = settings;
   // fetch drops Authorization on a redirect to another origin (WHATWG Fetch), but forwards any other header: with
   // a custom header, the requests that carry it follow their redirects here, by the kit's rule.
   const headerFollowsRedirects = !CREDENTIAL_HEADERS.includes(header.toLowerCase());
   const states = createRequestStates();
-
-  /**
-   * A wait for the manager, bounded by the request's signal and what is left of ky's `timeout`. The timer and the
-   * request's abort are joined to the wait's signal only when the wait outlasts this turn of the event loop: a token
-   * at hand (the steady state) costs no timer. The bound is the same (counted from the call's start).
-   */
-  const bounded = async <T>(
-    request: Request,
-    state: RequestState,
-    work: (signal: AbortSignal) => Promise<T>,
-  ): Promise<T> => {
-    const timeout = state.timeoutMs;
-    const outer = request.signal;
-    if (timeout === undefined || outer.aborted) return work(outer);
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let timedOut = false;
-    const onAbort = (): void => controller.abort(outer.reason);
-    const arm = (): void => {
-      if (outer.aborted) {
-        onAbort();
-        return;
-      }
-      outer.addEventListener('abort', onAbort);
-      const left = Math.max(0, timeout - (Date.now() - state.startedAt));
-      timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
-      }, left);
-    };
-    const later = laterThisLoop(arm);
-    try {
-      return await work(controller.signal);
-    } catch (error) {
-      if (timedOut && !outer.aborted) {
-        throw Object.defineProperty(new TimeoutError(request), 'cause', {
-          value: error,
-          configurable: true,
-          writable: true,
-        });
-      }
-      throw error;
-    } finally {
-      later.cancel();
-      if (timer !== undefined) {
-        clearTimeout(timer);
-        outer.removeEventListener('abort', onAbort);
-      }
-    }
+  const redirectRules = { policy, headerName: header, headerValue };
+  const rules: ReplayRules = {
+    wantsRefresh,
+    policy,
+    send: headerFollowsRedirects
+      ? (underlying, state, input, init) => sendFollowing(redirectRules, underlying, state.sent, input, init)
+      : (underlying, _state, input, init) => underlying(input, init),
   };
+  // ky's own default, looked up per call (a test framework may put its own fetch there after the client is made).
+  const globalFetch: FetchLike = (input, init) => globalThis.fetch(input, init);
 
-  const managerOf = (state: RequestState, info: KyRequestInfo): TokenManager => {
-    state.manager ??= managerFor(manager, info);
+  const managerOf = (state: RequestState, request: Request, kyOptions: NormalizedOptions): TokenManager => {
+    state.manager ??=
+      typeof manager === 'function' ? managerFor(manager, { request, options: kyOptions }) : manager;
     return state.manager;
   };
 
-  /**
-   * ky's fetch for a call whose token header fetch would forward: a request that carries it and would follow
-   * redirects is sent with `redirect: 'manual'`, and its redirects are followed by the kit (the token header and the
-   * credential headers dropped on a change of origin, the token put back only where the policy allows).
-   */
-  const sendFollowing = async (
-    underlying: FetchLike,
+  const send = (request: Request, state: RequestState, token: AccessToken): void => {
+    request.headers.set(header, headerValue(token));
+    state.sent = token;
+    state.tokens.push(token.token);
+  };
+
+  /** The manager's token at once when it is fresh (no promise); otherwise the bounded wait for it. */
+  const currentToken = (
+    request: Request,
     state: RequestState,
-    input: RequestInfo | URL,
-    requestInit: RequestInit | undefined,
-  ): Promise<Response> => {
-    const sent = state.sent;
-    if (sent === undefined || !isRequest(input) || input.redirect !== 'follow')
-      return underlying(input, requestInit);
-    const spare = input.body === null ? undefined : input.clone();
-    const response = await underlying(new Request(input, { redirect: 'manual' }), requestInit);
-    if (!isRedirect(response)) return response;
-    const {
-      method: _method,
-      headers: _headers,
-      body: _body,
-      redirect: _redirect,
-      ...carry
-    } = requestInit ?? {};
-    const followed = await followRedirects(
-      response,
-      { url: new URL(input.url), method: input.method, headers: new Headers(input.headers), withBody: true },
-      {
-        fetch: underlying,
-        isAllowed: policy,
-        headerName: header,
-        headerValue: headerValue(sent),
-        carry: { ...carry, signal: input.signal },
-        body: async () => (spare === undefined ? undefined : spare.clone().arrayBuffer()),
-        opaqueHint:
-          "give requests with a custom `headerName` `redirect: 'manual'` or `redirect: 'error'` there",
-      },
-    );
-    return followed.response;
+    requestManager: TokenManager,
+  ): AccessToken | Promise<AccessToken> => {
+    // Optional at run time: a resolver written in JavaScript may hand over a manager-like object without it.
+    const ready = request.signal.aborted ? undefined : requestManager.peekAccessToken?.();
+    return ready ?? boundedWait(request, state, (signal) => requestManager.getAccessToken({ signal }));
   };
 
   const init: InitHook = (kyOptions) => {
@@ -201,18 +122,22 @@ function clientHooks(
     const context = { ...kyOptions.context };
     kyOptions.context = context;
     const state = states.ensure(context);
-    if (headerFollowsRedirects) {
-      const underlying: FetchLike = kyOptions.fetch ?? globalThis.fetch.bind(globalThis);
-      kyOptions.fetch = (input, requestInit) => sendFollowing(underlying, state, input, requestInit);
-    }
-    // ky clones the response for each `afterResponse` hook. When a 401 left as it is becomes an HTTPError (the
-    // default `throwHttpErrors`), `beforeError` sees an ignored replay: the sentinel hook and its clone are left out.
-    if (kyOptions.throwHttpErrors === undefined || kyOptions.throwHttpErrors === true) {
-      const { hooks } = kyOptions;
-      if (hooks?.afterResponse?.includes(afterReplayAsked) === true) {
+    kyOptions.fetch = replayFetch(rules, kyOptions.fetch ?? globalFetch, state);
+    // The 401 is answered in the call's fetch, and our afterResponse hook (with the response clone ky makes for it)
+    // is left out of the call, unless the client we extend has afterResponse hooks: they run first and see the 401,
+    // as they always did. Our first beforeRetry hook must see every retry: it moves ahead of that client's own.
+    const { hooks } = kyOptions;
+    if (hooks !== undefined) {
+      const answers = hooks.afterResponse ?? [];
+      const ownAt = answers.indexOf(afterResponse);
+      state.viaHook = ownAt > 0;
+      const retries = hooks.beforeRetry ?? [];
+      const moveRetry = retries[0] !== replayFirst && retries.includes(replayFirst);
+      if (ownAt === 0 || moveRetry) {
         kyOptions.hooks = {
           ...hooks,
-          afterResponse: hooks.afterResponse.filter((hook) => hook !== afterReplayAsked),
+          afterResponse: ownAt === 0 ? answers.slice(1) : answers,
+          beforeRetry: moveRetry ? [replayFirst, ...retries.filter((hook) => hook !== replayFirst)] : retries,
         };
       }
     }
@@ -222,99 +147,74 @@ function clientHooks(
     if (limit === undefined) return;
     // With retries off, a stream body is not teed just in case: a 401 then says it could not be replayed.
     if (limit === 0 && kyOptions.body instanceof ReadableStream) return;
-    kyOptions.retry = withReplayRoom(kyOptions.retry, limit, () => state.replays);
+    kyOptions.retry = withReplayRoom(kyOptions.retry, limit, state);
   };
 
-  const send = (request: Request, state: RequestState, token: AccessToken): void => {
-    request.headers.set(header, headerValue(token));
-    state.sent = token;
-    state.tokens.push(token.token);
-  };
-
-  const beforeRequest: BeforeRequestHook = async ({ request, options: kyOptions }) => {
+  const beforeRequest: BeforeRequestHook = ({ request, options: kyOptions }) => {
     if (optedOut(kyOptions.context)) return;
     const state = states.ensure(kyOptions.context);
     if (!policy(request.url)) return;
-    const requestManager = managerOf(state, { request, options: kyOptions });
-    const token = await bounded(request, state, (signal) => requestManager.getAccessToken({ signal }));
+    state.retryLimit = kyOptions.retry.limit;
+    const token = currentToken(request, state, managerOf(state, request, kyOptions));
+    if (!(token instanceof Promise)) {
+      send(request, state, token);
+      return;
+    }
+    return token.then((waited) => send(request, state, waited));
+  };
+
+  /**
+   * First of the call's `beforeRetry` hooks: keeps ky's `retryCount` for the call's fetch, and puts the refreshed
+   * token on the replay before any other hook sees it (the request is ky's unsent copy, the one it sends next).
+   */
+  const replayFirst: BeforeRetryHook = ({ request, options: kyOptions, retryCount }) => {
+    const state = states.get(kyOptions.context);
+    if (state === undefined) return;
+    state.retryCount = retryCount;
+    const token = state.replayToken;
+    if (!state.replayPending || token === undefined) return;
+    state.replayPending = false;
+    state.replayToken = undefined;
     send(request, state, token);
   };
 
   // ky 2 runs `beforeRequest` once per call; a retry (after a 503, say, and its backoff) gets the current token.
-  const beforeRetry: BeforeRetryHook = async ({ request, options: kyOptions }) => {
+  const beforeRetry: BeforeRetryHook = ({ request, options: kyOptions }) => {
     const state = states.get(kyOptions.context);
     const sent = state?.sent;
     if (state === undefined || sent === undefined) return;
-    state.replayPending = false;
     if (!policy(request.url)) {
       // Another hook pointed the retry elsewhere: our token does not go with it.
       if (request.headers.get(header) === headerValue(sent)) request.headers.delete(header);
       state.sent = undefined;
       return;
     }
-    const requestManager = managerOf(state, { request, options: kyOptions });
-    const token = await bounded(request, state, (signal) => requestManager.getAccessToken({ signal }));
-    if (token.token === sent.token && token.type === sent.type) return;
-    send(request, state, token);
-  };
-
-  // Synchronous until a response calls for a refresh: the usual response costs no promise of ours.
-  const afterResponse: AfterResponseHook = ({ request, options: kyOptions, response, retryCount }) => {
-    const state = states.get(kyOptions.context);
-    const sent = state?.sent;
-    if (state === undefined || sent === undefined || state.refreshed) return;
-    const wwwAuthenticate = response.headers.get('www-authenticate');
-    if (!shouldRefresh({ status: response.status, wwwAuthenticate })) return;
-    // Marked before anything can fail: whatever happens next, this call is never refreshed for again.
-    state.refreshed = true;
-    return refreshAndReplay(state, sent, request, kyOptions, retryCount);
-  };
-
-  /**
-   * Runs right after ours: reached with a replay pending only when ky did not recognise our retry marker (it made
-   * no retry of it), which happens when the app's ky is another copy than ours. That must not pass silently.
-   */
-  const afterReplayAsked: AfterResponseHook = ({ options: kyOptions }) => {
-    const state = states.get(kyOptions.context);
-    if (state?.replayPending !== true) return;
-    state.replayPending = false;
-    throw otherKyError();
-  };
-
-  const refreshAndReplay = async (
-    state: RequestState,
-    sent: AccessToken,
-    request: Request,
-    kyOptions: NormalizedOptions,
-    retryCount: number,
-  ): Promise<ReturnType<typeof ky.retry> | undefined> => {
-    const requestManager = managerOf(state, { request, options: kyOptions });
-    const token = await bounded(request, state, (signal) =>
-      requestManager.refresh({ failedToken: sent.token, signal }),
-    );
-    // ky keeps an unsent copy of the request whenever it may retry; without one there is nothing to send again.
-    if (request.bodyUsed || retryCount >= kyOptions.retry.limit) {
-      state.notReplayable = new NotReplayableError(
-        request.bodyUsed
-          ? 'its body was sent once and not kept (a stream body with retry: 0)'
-          : "ky's retry limit leaves no room for the replay",
-      );
+    state.retryLimit = kyOptions.retry.limit;
+    const resend = (token: AccessToken): void => {
+      if (token.token !== sent.token || token.type !== sent.type) send(request, state, token);
+    };
+    const token = currentToken(request, state, managerOf(state, request, kyOptions));
+    if (!(token instanceof Promise)) {
+      resend(token);
       return;
     }
-    if (!policy(request.url)) return;
-    // `request` is the one ky retries with (its own unsent copy): the replay carries the new token.
-    send(request, state, token);
-    state.replays += 1;
-    state.replayPending = true;
-    return ky.retry({ delay: 0, code: REPLAY_RETRY_CODE });
+    return token.then(resend);
+  };
+
+  /** The 401 path of a call whose 401s must first reach the afterResponse hooks of the client we extend. */
+  const afterResponse: AfterResponseHook = ({ request, options: kyOptions, response, retryCount }) => {
+    const state = states.get(kyOptions.context);
+    if (state?.viaHook !== true) return;
+    const start = startsRefresh(rules, state, response);
+    return start === undefined ? undefined : refreshThenReplay(rules, state, start, request, retryCount);
   };
 
   // A 401 that was not replayed reaches the caller as ky's HTTPError, with the reason as its `cause`. Every error
   // of a call that carried the token is made safe to log (its request, response and `data` hidden from loggers).
   const beforeError: BeforeErrorHook = ({ error, options: kyOptions }) => {
     const state = states.get(kyOptions.context);
-    // The 401 whose replay ky ignored (another copy of ky; the sentinel hook is left out with `throwHttpErrors`).
-    if (state?.replayPending === true && (isHTTPError(error) || error.name === 'HTTPError')) {
+    // The replay ky did not take as a forced retry: only another copy of ky does that (ours counts the budget first).
+    if (state?.replayPending === true && error === state.thrown) {
       state.replayPending = false;
       return otherKyError() as unknown as typeof error;
     }
@@ -328,8 +228,8 @@ function clientHooks(
   return {
     init: [init],
     beforeRequest: [beforeRequest],
-    beforeRetry: [beforeRetry],
-    afterResponse: [afterResponse, afterReplayAsked],
+    beforeRetry: [replayFirst, beforeRetry],
+    afterResponse: [afterResponse],
     beforeError: [beforeError],
   };
 }

@@ -36,4 +36,17 @@ describe('the app’s ky is another copy than the adapter’s', () => {
       expect(h.apiStatuses()).toEqual([200, 401]);
     });
   }
+
+  it('the other copy’s retries do not hide it, even with a shouldRetry that retries everything', async () => {
+    const { emu } = h;
+    const extension = tokenRefresh(h.manager()) as unknown as Parameters<typeof appKy.extend>[0];
+    const api = appKy
+      .create({ baseUrl: emu.apiOrigin, retry: { limit: 2, delay: () => 0, shouldRetry: () => true } })
+      .extend(extension);
+    emu.expireAccessTokens();
+    const error = await rejectionOf(api.get('needs-replay'));
+    expect(isTokenRelayError(error, 'CONFIGURATION')).toBe(true);
+    expect((error as Error).message).toMatch(/another copy/);
+    expect(h.apiStatuses()).toEqual([401]);
+  });
 });

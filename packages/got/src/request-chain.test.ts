@@ -3,9 +3,8 @@
  * serialized with the options, and belongs to one `tokenRefresh()` only.
  */
 import { inspect } from 'node:util';
-import { SentToken } from '@tokenrelay/core/adapter-kit';
 import { describe, expect, it } from 'vitest';
-import { createChainRegistry } from './request-chain.ts';
+import { createChainRegistry, rememberToken } from './request-chain.ts';
 
 describe('createChainRegistry', () => {
   it('finds the chain through shallow copies of the context (got copies it for retries and redirects)', () => {
@@ -40,9 +39,9 @@ describe('createChainRegistry', () => {
     const chains = createChainRegistry();
     const options = { context: { user: 'visible' } };
     const chain = chains.start(options);
-    chain.sent = new SentToken('secret-access-token', false);
+    chain.sentToken = 'secret-access-token';
     chain.sentValue = 'Bearer secret-access-token';
-    chain.tokens.push('secret-access-token');
+    rememberToken(chain, 'secret-access-token');
     chain.replayWith = { token: 'next-secret-token', type: 'Bearer' };
     for (const printed of [
       inspect(options, { depth: 10 }),
@@ -52,5 +51,19 @@ describe('createChainRegistry', () => {
       expect(printed).toContain('visible');
       expect(printed).not.toContain('secret');
     }
+  });
+
+  it('remembers each token a chain sent, once, for redaction', () => {
+    const chains = createChainRegistry();
+    const chain = chains.start({ context: {} });
+    const other = chains.start({ context: {} });
+    expect(chain.tokens).toEqual([]);
+    rememberToken(chain, 'first');
+    rememberToken(chain, 'first'); // got's own retry, same token
+    rememberToken(chain, 'second'); // the replay
+    expect(chain.tokens).toEqual(['first', 'second']);
+    // Chains that sent nothing yet share nothing they could write to.
+    expect(other.tokens).toEqual([]);
+    expect(Object.isFrozen(other.tokens)).toBe(true);
   });
 });

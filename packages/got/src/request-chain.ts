@@ -8,19 +8,21 @@
  * the handle: a WeakMap entry per request cost about a microsecond and extra garbage-collector work.
  */
 import type { AccessToken, TokenManager } from '@tokenrelay/core';
-import type { SentToken } from '@tokenrelay/core/adapter-kit';
 
 export interface RequestChain {
   /** When the call began: its `timeout.request` bounds the waits for a token too. */
   readonly startedAt: number;
   /** The manager of this call (a resolver may pick one per call); set at its first `beforeRequest`. */
   manager: TokenManager | undefined;
-  /** What the latest attempt carried (the kit's replay-once mark); `undefined` when it went out without ours. */
-  sent: SentToken | undefined;
+  /**
+   * The access token the latest attempt carried (for `manager.refresh({ failedToken })`); `undefined` when it went
+   * out without ours. With `replayed`, the replay-once mark.
+   */
+  sentToken: string | undefined;
   /** The header value the latest attempt carried, to tell ours from a header the caller set. */
   sentValue: string | undefined;
-  /** Every token this chain sent: what its errors must never show. */
-  readonly tokens: string[];
+  /** Every token this chain sent, each once: what its errors must never show. */
+  tokens: readonly string[];
   /** Set once the chain has been replayed after a refresh: it never is again. */
   replayed: boolean;
   /** The token `manager.refresh()` returned, for the replay's `beforeRequest`. */
@@ -28,6 +30,9 @@ export interface RequestChain {
 }
 
 type Context = Record<PropertyKey, unknown>;
+
+/** A chain's `tokens` before it sent any: shared, so a chain costs no array until then. */
+const NO_TOKENS: readonly string[] = Object.freeze([]);
 
 /** The value stored in `context`: it holds its chain where printing and serializing cannot reach it. */
 class ChainHandle {
@@ -40,6 +45,13 @@ class ChainHandle {
       ? (value as ChainHandle).#chain
       : undefined;
   }
+}
+
+/** Records that the chain sent `token` (an array of exactly the tokens sent; most chains send one). */
+export function rememberToken(chain: RequestChain, token: string): void {
+  const { tokens } = chain;
+  if (tokens.length === 0) chain.tokens = [token];
+  else if (!tokens.includes(token)) chain.tokens = [...tokens, token];
 }
 
 export interface ChainRegistry {
@@ -58,9 +70,9 @@ export function createChainRegistry(): ChainRegistry {
       const chain: RequestChain = {
         startedAt: Date.now(),
         manager: undefined,
-        sent: undefined,
+        sentToken: undefined,
         sentValue: undefined,
-        tokens: [],
+        tokens: NO_TOKENS,
         replayed: false,
         replayWith: undefined,
       };

@@ -4,7 +4,7 @@
  * is stale, what an error means, which origins, which responses, which headers a redirect drops) is the core's;
  * this file only translates.
  */
-import type { AccessToken } from '@tokenrelay/core';
+import type { AccessToken, TokenManager } from '@tokenrelay/core';
 import { ConfigurationError, NotReplayableError } from '@tokenrelay/core';
 import {
   adapterSettings,
@@ -15,7 +15,7 @@ import {
   type ManagerSource,
   managerFor,
   type OriginPolicy,
-  SentToken,
+  tokenFor,
 } from '@tokenrelay/core/adapter-kit';
 import type {
   AfterResponseHook,
@@ -25,9 +25,9 @@ import type {
   HandlerFunction,
   InitHook,
 } from 'got';
-import { redactBeforeError, redactingOnRejection } from './redact-errors.ts';
-import { createChainRegistry, type RequestChain } from './request-chain.ts';
-import { GotWaitTimeoutError, waitBound } from './wait-bound.ts';
+import { mayRejectUnseen, redactBeforeError, redactingOnRejection } from './redact-errors.ts';
+import { createChainRegistry, type RequestChain, rememberToken } from './request-chain.ts';
+import { GotWaitTimeoutError, hasBudget, waitBound } from './wait-bound.ts';
 
 /**
  * What `tokenRefresh()` returns: handlers and hooks for `got.extend()`. Narrower than got's `ExtendOptions`, so
@@ -129,11 +129,13 @@ export function tokenRefresh(
   };
 
   // Once per got() call, before got builds the request: a new chain, even if these options were made from an
-  // earlier request's (got.paginate does that). Promise rejections leave redacted.
+  // earlier request's (got.paginate does that). A promise that can reject without passing `beforeError` (an abort,
+  // got 14's `cancel()`) is wrapped so that its rejection leaves redacted; any other goes back as got made it.
   const handler: HandlerFunction = (requestOptions, next) => {
     const chain =
       requestOptions !== undefined && !optedOut(requestOptions) ? chains.start(requestOptions) : undefined;
     const result = next(requestOptions);
+    if (!mayRejectUnseen(requestOptions, result)) return result;
     const tokens = chain === undefined ? tokensOf : () => chain.tokens;
     return redactingOnRejection(result, requestOptions?.isStream === true, tokens) as typeof result;
   };
@@ -147,8 +149,17 @@ export function tokenRefresh(
     if (chain.sentValue !== undefined && requestOptions.headers[header] === chain.sentValue) {
       delete requestOptions.headers[header];
     }
-    chain.sent = undefined;
+    chain.sentToken = undefined;
     chain.sentValue = undefined;
+  };
+
+  /** Puts the token on the request and remembers it. */
+  const send = (requestOptions: GotRequestOptions, chain: RequestChain, token: AccessToken): void => {
+    const value = settings.headerValue(token);
+    requestOptions.headers[header] = value;
+    chain.sentToken = token.token;
+    chain.sentValue = value;
+    rememberToken(chain, token.token);
   };
 
   /** A wait for the manager, bounded by the request's signal and what is left of its `timeout.request`. */
@@ -168,7 +179,26 @@ export function tokenRefresh(
     }
   };
 
-  const beforeRequest: BeforeRequestHook = async (requestOptions) => {
+  /**
+   * The token for a request: a fresh one at once, with nothing set up; otherwise the manager's promise, bounded by
+   * the request's signal and, when it has one, what is left of its `timeout.request` (its timer and listener exist
+   * only while the request waits).
+   */
+  const tokenOf = (
+    requestOptions: GotRequestOptions,
+    chain: RequestChain,
+    requestManager: TokenManager,
+  ): AccessToken | Promise<AccessToken> => {
+    const { signal } = requestOptions;
+    if (!hasBudget(requestOptions.timeout.request)) return tokenFor(requestManager, signal);
+    // What tokenFor() answers without a promise, asked first: the bound is built only for a real wait.
+    const fresh = signal?.aborted === true ? undefined : requestManager.peekAccessToken();
+    if (fresh !== undefined) return fresh;
+    return bounded(requestOptions, chain, (bound) => requestManager.getAccessToken({ signal: bound }));
+  };
+
+  // Synchronous unless the request must wait for a token: a fresh token costs no promise of ours.
+  const beforeRequest: BeforeRequestHook = (requestOptions) => {
     if (optedOut(requestOptions)) return;
     const chain = chainOf(requestOptions);
     const url = hrefOf(requestOptions);
@@ -176,26 +206,25 @@ export function tokenRefresh(
       stripOurHeader(requestOptions, chain);
       return;
     }
-    chain.manager ??= managerFor(manager, requestOptions);
-    const requestManager = chain.manager;
-    let token: AccessToken;
-    if (chain.replayWith !== undefined) {
-      token = chain.replayWith;
+    const { replayWith } = chain;
+    if (replayWith !== undefined) {
       chain.replayWith = undefined;
-    } else {
-      token = await bounded(requestOptions, chain, (signal) => requestManager.getAccessToken({ signal }));
+      send(requestOptions, chain, replayWith);
+      return;
     }
-    const value = settings.headerValue(token);
-    requestOptions.headers[header] = value;
-    chain.sent = new SentToken(token.token, chain.replayed);
-    chain.sentValue = value;
-    chain.tokens.push(token.token);
+    chain.manager ??= managerFor(manager, requestOptions);
+    const pending = tokenOf(requestOptions, chain, chain.manager);
+    if (!(pending instanceof Promise)) {
+      send(requestOptions, chain, pending);
+      return;
+    }
+    return pending.then((token) => send(requestOptions, chain, token));
   };
 
   const beforeRedirect: BeforeRedirectHook = (nextOptions, response) => {
     if (optedOut(nextOptions)) return;
     const chain = chains.get(nextOptions);
-    if (chain?.sent === undefined) return;
+    if (chain?.sentToken === undefined) return;
     const url = hrefOf(nextOptions);
     const drop = url === undefined ? [header] : headersToDrop(response.url, url, policy(), headerName);
     if (drop.includes(header)) stripOurHeader(nextOptions, chain);
@@ -205,26 +234,27 @@ export function tokenRefresh(
   // Synchronous until a response calls for a refresh: the usual response costs no promise of ours.
   const afterResponse: AfterResponseHook = (response, retryWithMergedOptions) => {
     const requestOptions = response.request.options;
-    if (optedOut(requestOptions)) return response;
     const chain = chains.get(requestOptions);
-    const sent = chain?.sent;
-    if (chain === undefined || sent === undefined || !sent.mayReplay || chain.replayed) return response;
+    // Only the first pass of a chain that carried our token may refresh and replay.
+    if (chain === undefined || chain.replayed || optedOut(requestOptions)) return response;
+    const failedToken = chain.sentToken;
+    if (failedToken === undefined) return response;
     const wwwAuthenticate = response.headers['www-authenticate'];
     if (!shouldRefresh({ status: response.statusCode, wwwAuthenticate })) return response;
     // Marked before anything can fail: whatever happens next, this chain is never replayed a second time.
     chain.replayed = true;
-    return refreshAndReplay(chain, sent, requestOptions, retryWithMergedOptions);
+    return refreshAndReplay(chain, failedToken, requestOptions, retryWithMergedOptions);
   };
 
   const refreshAndReplay = async (
     chain: RequestChain,
-    sent: SentToken,
+    failedToken: string,
     requestOptions: Parameters<AfterResponseHook>[0]['request']['options'],
     retryWithMergedOptions: Parameters<AfterResponseHook>[1],
   ): Promise<Awaited<ReturnType<AfterResponseHook>>> => {
     const requestManager = chain.manager ?? managerFor(manager, requestOptions as GotRequestOptions);
     const token = await bounded(requestOptions, chain, (signal) =>
-      requestManager.refresh({ failedToken: sent.token, signal }),
+      requestManager.refresh({ failedToken, signal }),
     );
     if (isConsumedByFirstSend(requestOptions.body)) {
       throw new NotReplayableError(

@@ -4,7 +4,7 @@
  */
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { createChainRegistry, rememberToken } from './request-chain.ts';
+import { createChainRegistry } from './request-chain.ts';
 
 describe('createChainRegistry', () => {
   it('finds the chain through shallow copies of the context (got copies it for retries and redirects)', () => {
@@ -41,7 +41,7 @@ describe('createChainRegistry', () => {
     const chain = chains.start(options);
     chain.sentToken = 'secret-access-token';
     chain.sentValue = 'Bearer secret-access-token';
-    rememberToken(chain, 'secret-access-token');
+    chains.remember(chain, 'secret-access-token');
     chain.replayWith = { token: 'next-secret-token', type: 'Bearer' };
     for (const printed of [
       inspect(options, { depth: 10 }),
@@ -53,17 +53,21 @@ describe('createChainRegistry', () => {
     }
   });
 
-  it('remembers each token a chain sent, once, for redaction', () => {
+  it('remembers each token a chain sent, once, for redaction; a list is never shared with another token', () => {
     const chains = createChainRegistry();
     const chain = chains.start({ context: {} });
     const other = chains.start({ context: {} });
+    const third = chains.start({ context: {} });
     expect(chain.tokens).toEqual([]);
-    rememberToken(chain, 'first');
-    rememberToken(chain, 'first'); // got's own retry, same token
-    rememberToken(chain, 'second'); // the replay
+    chains.remember(chain, 'first');
+    chains.remember(chain, 'first'); // got's own retry, same token
+    chains.remember(other, 'first');
+    chains.remember(chain, 'second'); // the replay
+    chains.remember(third, 'second');
     expect(chain.tokens).toEqual(['first', 'second']);
-    // Chains that sent nothing yet share nothing they could write to.
-    expect(other.tokens).toEqual([]);
-    expect(Object.isFrozen(other.tokens)).toBe(true);
+    expect(other.tokens).toEqual(['first']);
+    expect(third.tokens).toEqual(['second']);
+    // Lists are shared between chains, so none can be written to.
+    for (const list of [chain.tokens, other.tokens, third.tokens]) expect(Object.isFrozen(list)).toBe(true);
   });
 });

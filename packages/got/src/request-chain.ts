@@ -47,23 +47,24 @@ class ChainHandle {
   }
 }
 
-/** Records that the chain sent `token` (an array of exactly the tokens sent; most chains send one). */
-export function rememberToken(chain: RequestChain, token: string): void {
-  const { tokens } = chain;
-  if (tokens.length === 0) chain.tokens = [token];
-  else if (!tokens.includes(token)) chain.tokens = [...tokens, token];
-}
-
 export interface ChainRegistry {
   /** The chain the options belong to, if a hook of this registry has seen it. */
   get(options: { readonly context: object }): RequestChain | undefined;
   /** Starts a new chain on these options (overwrites a handle inherited from other options). */
   start(options: { readonly context: object }): RequestChain;
+  /** Records that the chain sent `token`: its `tokens` become exactly the tokens it sent, each once. */
+  remember(chain: RequestChain, token: string): void;
 }
 
 /** One registry per `tokenRefresh()` call (its own symbol), so two managers on one client never share state. */
 export function createChainRegistry(): ChainRegistry {
   const key = Symbol('tokenrelay.got.chain');
+  // Most chains send one token, the one every other chain sends too: they share one frozen list of it.
+  let shared: readonly string[] = NO_TOKENS;
+  const listOf = (token: string): readonly string[] => {
+    if (shared[0] !== token) shared = Object.freeze([token]);
+    return shared;
+  };
   return {
     get: (options) => ChainHandle.chainOf((options.context as Context)[key]),
     start(options) {
@@ -78,6 +79,11 @@ export function createChainRegistry(): ChainRegistry {
       };
       (options.context as Context)[key] = new ChainHandle(chain);
       return chain;
+    },
+    remember(chain, token) {
+      const { tokens } = chain;
+      if (tokens.length === 0) chain.tokens = listOf(token);
+      else if (!tokens.includes(token)) chain.tokens = Object.freeze([...tokens, token]);
     },
   };
 }

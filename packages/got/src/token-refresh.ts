@@ -26,7 +26,7 @@ import type {
   InitHook,
 } from 'got';
 import { mayRejectUnseen, redactBeforeError, redactingOnRejection } from './redact-errors.ts';
-import { createChainRegistry, type RequestChain, rememberToken } from './request-chain.ts';
+import { createChainRegistry, type RequestChain } from './request-chain.ts';
 import { GotWaitTimeoutError, hasBudget, waitBound } from './wait-bound.ts';
 
 /**
@@ -159,7 +159,7 @@ export function tokenRefresh(
     requestOptions.headers[header] = value;
     chain.sentToken = token.token;
     chain.sentValue = value;
-    rememberToken(chain, token.token);
+    chains.remember(chain, token.token);
   };
 
   /** A wait for the manager, bounded by the request's signal and what is left of its `timeout.request`. */

@@ -77,6 +77,26 @@ const hrefOf = (options: GotRequestOptions): string | undefined => {
   }
 };
 
+/** The policy of one attachment, and its answer for every URL on the origin of the client's base URL. */
+interface Attachment {
+  readonly base: string | undefined;
+  readonly policy: OriginPolicy;
+  /** `scheme://authority/` of the base URL, as a URL's `href` writes it; `undefined` without a usable base. */
+  readonly basePrefix: string | undefined;
+  /** The policy's answer for the base URL's origin. */
+  readonly baseAllowed: boolean;
+}
+
+const attach = (base: string | undefined, policy: OriginPolicy): Attachment => {
+  let basePrefix: string | undefined;
+  try {
+    basePrefix = base === undefined ? undefined : new URL('/', base).href;
+  } catch {
+    basePrefix = undefined;
+  }
+  return { base, policy, basePrefix, baseAllowed: basePrefix !== undefined && policy(basePrefix) };
+};
+
 /**
  * Options for `got.extend()`:
  *
@@ -98,7 +118,7 @@ export function tokenRefresh(
   // got keeps header names lower-cased.
   const header = headerName.toLowerCase();
   const chains = createChainRegistry();
-  let attached: { readonly base: string | undefined; readonly policy: OriginPolicy } | undefined;
+  let attached: Attachment | undefined;
 
   // got runs init hooks for every options object merged into a client or a request, with the client as it is at
   // that moment. The one that holds this very hook is the moment these options are attached: the base URL then is
@@ -109,7 +129,7 @@ export function tokenRefresh(
     // A prefixUrl in the same options object (`{ ...tokenRefresh(manager), prefixUrl }`) is merged after this runs.
     const base = prefixOf(own) ?? prefixOf(self);
     if (attached === undefined) {
-      attached = { base, policy: settings.policyFor(base) };
+      attached = attach(base, settings.policyFor(base));
     } else if (options.origins === undefined && attached.base !== base) {
       throw new ConfigurationError(
         'These tokenRefresh() options are already attached to a client with another prefixUrl: call tokenRefresh() once per client',
@@ -117,9 +137,19 @@ export function tokenRefresh(
     }
   };
 
-  const policy = (): OriginPolicy => {
-    attached ??= { base: undefined, policy: settings.policyFor(undefined) };
-    return attached.policy;
+  const attachment = (): Attachment => {
+    attached ??= attach(undefined, settings.policyFor(undefined));
+    return attached;
+  };
+  const policy = (): OriginPolicy => attachment().policy;
+
+  /**
+   * Whether a request URL (an `href`) gets the token: the policy's answer. A URL whose text starts with the base
+   * URL's `scheme://authority/` has the base's origin, so the answer remembered for it holds without asking again.
+   */
+  const allowed = (href: string): boolean => {
+    const { basePrefix, baseAllowed } = attachment();
+    return basePrefix !== undefined && href.startsWith(basePrefix) ? baseAllowed : policy()(href);
   };
 
   const tokensOf = (error: unknown): readonly string[] => {
@@ -202,7 +232,7 @@ export function tokenRefresh(
     if (optedOut(requestOptions)) return;
     const chain = chainOf(requestOptions);
     const url = hrefOf(requestOptions);
-    if (url === undefined || !policy()(url)) {
+    if (url === undefined || !allowed(url)) {
       stripOurHeader(requestOptions, chain);
       return;
     }

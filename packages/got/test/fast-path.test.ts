@@ -11,10 +11,11 @@ import type { TokenManager } from '@tokenrelay/core';
 import { tokenRefresh } from '@tokenrelay/got';
 import { useEmulation } from '@tokenrelay/test-utils/vitest';
 import type { BeforeRequestHook, ExtendOptions, Got, OptionsInit, RequestError } from 'got';
+import { HttpResponse, http } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { gotVersions } from './got-versions.ts';
 
-const { fx, emu } = useEmulation();
+const { fx, emu, mswUse } = useEmulation();
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -137,6 +138,34 @@ describe.each(gotVersions)('$name', ({ got }) => {
     expect(ours.seen().timers).toBe(empty.seen().timers);
     expect(ours.seen().listenersAfter).toBe(ours.seen().listenersBefore);
     expect(ours.seen().listenersAfter).toBe(empty.seen().listenersAfter);
+  });
+
+  it('the answer remembered for the base URL holds for its origin only, look-alike URLs included', async () => {
+    const seen = new Map<string, string | null>();
+    const lookAlikes = [
+      'https://api.example.test.evil.test/x',
+      'https://api.example.test:8443/x',
+      'http://api.example.test/x',
+      'https://api.example.tes/x',
+    ];
+    for (const url of [...lookAlikes, `${emu.apiOrigin}/outside-prefix`]) {
+      mswUse(
+        http.get(url, ({ request }) => {
+          seen.set(url, request.headers.get('authorization'));
+          return HttpResponse.json({});
+        }),
+      );
+    }
+    const manager = fx.manager();
+    const { token } = await manager.getAccessToken();
+    const api = got.extend({ prefixUrl: `${emu.apiOrigin}/v1/`, retry: { limit: 0 } }, tokenRefresh(manager));
+    await warmUp(api, manager);
+    for (const url of lookAlikes) await api.get(url);
+    await api.get(`${emu.apiOrigin}/outside-prefix`);
+    expect(Object.fromEntries(seen)).toEqual({
+      ...Object.fromEntries(lookAlikes.map((url) => [url, null])),
+      [`${emu.apiOrigin}/outside-prefix`]: `Bearer ${token}`,
+    });
   });
 
   it('a request that waits for a refresh gets the new token and leaves no listener on its signal', async () => {

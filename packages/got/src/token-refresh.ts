@@ -25,6 +25,7 @@ import type {
   HandlerFunction,
   InitHook,
 } from 'got';
+import { type Attachment, attach, hrefOf, prefixOf } from './attachment.ts';
 import { mayRejectUnseen, redactBeforeError, redactingOnRejection } from './redact-errors.ts';
 import { createChainRegistry, type RequestChain } from './request-chain.ts';
 import { GotWaitTimeoutError, hasBudget, waitBound } from './wait-bound.ts';
@@ -57,45 +58,6 @@ export interface TokenRelayContext {
 
 const optedOut = (options: { readonly context: object }): boolean =>
   (options.context as TokenRelayContext).tokenRelay === false;
-
-/** got's `prefixUrl` ('' when unset) as a string, or `undefined`. */
-const prefixOf = (options: { readonly prefixUrl?: string | URL | undefined }): string | undefined =>
-  options.prefixUrl ? String(options.prefixUrl) : undefined;
-
-/**
- * The request's URL as an absolute `href`, or `undefined`. A string, not the `URL`: the origin policy remembers its
- * answer per `scheme://authority` prefix of a string, while a `URL` object would be parsed again on every call.
- */
-const hrefOf = (options: GotRequestOptions): string | undefined => {
-  const { url } = options;
-  if (url === undefined) return undefined;
-  if (url instanceof URL) return url.href;
-  try {
-    return new URL(url).href;
-  } catch {
-    return undefined;
-  }
-};
-
-/** The policy of one attachment, and its answer for every URL on the origin of the client's base URL. */
-interface Attachment {
-  readonly base: string | undefined;
-  readonly policy: OriginPolicy;
-  /** `scheme://authority/` of the base URL, as a URL's `href` writes it; `undefined` without a usable base. */
-  readonly basePrefix: string | undefined;
-  /** The policy's answer for the base URL's origin. */
-  readonly baseAllowed: boolean;
-}
-
-const attach = (base: string | undefined, policy: OriginPolicy): Attachment => {
-  let basePrefix: string | undefined;
-  try {
-    basePrefix = base === undefined ? undefined : new URL('/', base).href;
-  } catch {
-    basePrefix = undefined;
-  }
-  return { base, policy, basePrefix, baseAllowed: basePrefix !== undefined && policy(basePrefix) };
-};
 
 /**
  * Options for `got.extend()`:

@@ -183,8 +183,9 @@ export function tokenRefresh(
   ): AccessToken | Promise<AccessToken> => {
     const { signal } = requestOptions;
     if (!hasBudget(requestOptions.timeout.request)) return tokenFor(requestManager, signal);
-    // What tokenFor() answers without a promise, asked first: the bound is built only for a real wait.
-    const fresh = signal?.aborted === true ? undefined : requestManager.peekAccessToken();
+    // What tokenFor() answers without a promise, asked first: the bound is built only for a real wait. Optional at
+    // run time, as in tokenFor(): a resolver written in JavaScript may hand over a manager-like object without it.
+    const fresh = signal?.aborted === true ? undefined : requestManager.peekAccessToken?.();
     if (fresh !== undefined) return fresh;
     return bounded(requestOptions, chain, (bound) => requestManager.getAccessToken({ signal: bound }));
   };

@@ -168,6 +168,26 @@ describe.each(gotVersions)('$name', ({ got }) => {
     });
   });
 
+  it('a manager-like object without peekAccessToken (from JavaScript) still works, with and without a budget', async () => {
+    const manager = fx.manager();
+    const { token } = await manager.getAccessToken();
+    const likeFromJavaScript = {
+      getAccessToken: (options?: { signal?: AbortSignal }) => manager.getAccessToken(options),
+      refresh: (options?: { failedToken?: string; signal?: AbortSignal }) => manager.refresh(options),
+    } as unknown as TokenManager;
+    const api = got.extend(
+      { prefixUrl: emu.apiOrigin, retry: { limit: 0 } },
+      tokenRefresh(() => likeFromJavaScript),
+    );
+    const plain = await api.get('plain');
+    const budgeted = await api.get('budgeted', { timeout: { request: 5_000 } });
+    expect([plain.statusCode, budgeted.statusCode]).toEqual([200, 200]);
+    expect(emu.counters.requestsSeenBy(emu.apiOrigin).map((record) => record.authorization)).toEqual([
+      `Bearer ${token}`,
+      `Bearer ${token}`,
+    ]);
+  });
+
   it('a request that waits for a refresh gets the new token and leaves no listener on its signal', async () => {
     const manager = fx.manager({ tokens: { ...emu.tokenSet(), expiresAt: Date.now() - 1 } });
     const api = got.extend({ prefixUrl: emu.apiOrigin, retry: { limit: 0 } }, tokenRefresh(manager));

@@ -15,6 +15,17 @@ export const redactBeforeError =
     redactError(error, tokensOf(error));
 
 /**
+ * Whether a promise request can reject without got running `beforeError`: got skips it for an abort (the request
+ * has a `signal`) and for got 14's `cancel()`. Asked after `next()`, so a signal that a later handler added counts.
+ */
+export function mayRejectUnseen(
+  options: { readonly signal?: unknown } | undefined,
+  result: unknown,
+): boolean {
+  return options?.signal != null || typeof (result as { cancel?: unknown } | null)?.cancel === 'function';
+}
+
+/**
  * For a handler: passes on what `next()` returned, redacting anything a promise request rejects with, aborts
  * included (got skips `beforeError` for those). got copies the promise's own methods (`json()`, `on()`, ...) onto
  * the promise a handler returns, so they keep working and reject through it. One `then()` rather than an `async`

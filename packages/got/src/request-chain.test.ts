@@ -3,7 +3,6 @@
  * serialized with the options, and belongs to one `tokenRefresh()` only.
  */
 import { inspect } from 'node:util';
-import { SentToken } from '@tokenrelay/core/adapter-kit';
 import { describe, expect, it } from 'vitest';
 import { createChainRegistry } from './request-chain.ts';
 
@@ -40,9 +39,9 @@ describe('createChainRegistry', () => {
     const chains = createChainRegistry();
     const options = { context: { user: 'visible' } };
     const chain = chains.start(options);
-    chain.sent = new SentToken('secret-access-token', false);
+    chain.sentToken = 'secret-access-token';
     chain.sentValue = 'Bearer secret-access-token';
-    chain.tokens.push('secret-access-token');
+    chains.remember(chain, 'secret-access-token');
     chain.replayWith = { token: 'next-secret-token', type: 'Bearer' };
     for (const printed of [
       inspect(options, { depth: 10 }),
@@ -52,5 +51,23 @@ describe('createChainRegistry', () => {
       expect(printed).toContain('visible');
       expect(printed).not.toContain('secret');
     }
+  });
+
+  it('remembers each token a chain sent, once, for redaction; a list is never shared with another token', () => {
+    const chains = createChainRegistry();
+    const chain = chains.start({ context: {} });
+    const other = chains.start({ context: {} });
+    const third = chains.start({ context: {} });
+    expect(chain.tokens).toEqual([]);
+    chains.remember(chain, 'first');
+    chains.remember(chain, 'first'); // got's own retry, same token
+    chains.remember(other, 'first');
+    chains.remember(chain, 'second'); // the replay
+    chains.remember(third, 'second');
+    expect(chain.tokens).toEqual(['first', 'second']);
+    expect(other.tokens).toEqual(['first']);
+    expect(third.tokens).toEqual(['second']);
+    // Lists are shared between chains, so none can be written to.
+    for (const list of [chain.tokens, other.tokens, third.tokens]) expect(Object.isFrozen(list)).toBe(true);
   });
 });

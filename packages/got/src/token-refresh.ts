@@ -4,7 +4,7 @@
  * is stale, what an error means, which origins, which responses, which headers a redirect drops) is the core's;
  * this file only translates.
  */
-import type { AccessToken } from '@tokenrelay/core';
+import type { AccessToken, TokenManager } from '@tokenrelay/core';
 import { ConfigurationError, NotReplayableError } from '@tokenrelay/core';
 import {
   adapterSettings,
@@ -15,7 +15,7 @@ import {
   type ManagerSource,
   managerFor,
   type OriginPolicy,
-  SentToken,
+  tokenFor,
 } from '@tokenrelay/core/adapter-kit';
 import type {
   AfterResponseHook,
@@ -25,9 +25,10 @@ import type {
   HandlerFunction,
   InitHook,
 } from 'got';
-import { redactBeforeError, redactingOnRejection } from './redact-errors.ts';
+import { type Attachment, attach, hrefOf, prefixOf } from './attachment.ts';
+import { mayRejectUnseen, redactBeforeError, redactingOnRejection } from './redact-errors.ts';
 import { createChainRegistry, type RequestChain } from './request-chain.ts';
-import { GotWaitTimeoutError, waitBound } from './wait-bound.ts';
+import { GotWaitTimeoutError, hasBudget, waitBound } from './wait-bound.ts';
 
 /**
  * What `tokenRefresh()` returns: handlers and hooks for `got.extend()`. Narrower than got's `ExtendOptions`, so
@@ -58,25 +59,6 @@ export interface TokenRelayContext {
 const optedOut = (options: { readonly context: object }): boolean =>
   (options.context as TokenRelayContext).tokenRelay === false;
 
-/** got's `prefixUrl` ('' when unset) as a string, or `undefined`. */
-const prefixOf = (options: { readonly prefixUrl?: string | URL | undefined }): string | undefined =>
-  options.prefixUrl ? String(options.prefixUrl) : undefined;
-
-/**
- * The request's URL as an absolute `href`, or `undefined`. A string, not the `URL`: the origin policy remembers its
- * answer per `scheme://authority` prefix of a string, while a `URL` object would be parsed again on every call.
- */
-const hrefOf = (options: GotRequestOptions): string | undefined => {
-  const { url } = options;
-  if (url === undefined) return undefined;
-  if (url instanceof URL) return url.href;
-  try {
-    return new URL(url).href;
-  } catch {
-    return undefined;
-  }
-};
-
 /**
  * Options for `got.extend()`:
  *
@@ -98,7 +80,7 @@ export function tokenRefresh(
   // got keeps header names lower-cased.
   const header = headerName.toLowerCase();
   const chains = createChainRegistry();
-  let attached: { readonly base: string | undefined; readonly policy: OriginPolicy } | undefined;
+  let attached: Attachment | undefined;
 
   // got runs init hooks for every options object merged into a client or a request, with the client as it is at
   // that moment. The one that holds this very hook is the moment these options are attached: the base URL then is
@@ -109,7 +91,7 @@ export function tokenRefresh(
     // A prefixUrl in the same options object (`{ ...tokenRefresh(manager), prefixUrl }`) is merged after this runs.
     const base = prefixOf(own) ?? prefixOf(self);
     if (attached === undefined) {
-      attached = { base, policy: settings.policyFor(base) };
+      attached = attach(base, settings.policyFor(base));
     } else if (options.origins === undefined && attached.base !== base) {
       throw new ConfigurationError(
         'These tokenRefresh() options are already attached to a client with another prefixUrl: call tokenRefresh() once per client',
@@ -117,9 +99,19 @@ export function tokenRefresh(
     }
   };
 
-  const policy = (): OriginPolicy => {
-    attached ??= { base: undefined, policy: settings.policyFor(undefined) };
-    return attached.policy;
+  const attachment = (): Attachment => {
+    attached ??= attach(undefined, settings.policyFor(undefined));
+    return attached;
+  };
+  const policy = (): OriginPolicy => attachment().policy;
+
+  /**
+   * Whether a request URL (an `href`) gets the token: the policy's answer. A URL whose text starts with the base
+   * URL's `scheme://authority/` has the base's origin, so the answer remembered for it holds without asking again.
+   */
+  const allowed = (href: string): boolean => {
+    const { basePrefix, baseAllowed } = attachment();
+    return basePrefix !== undefined && href.startsWith(basePrefix) ? baseAllowed : policy()(href);
   };
 
   const tokensOf = (error: unknown): readonly string[] => {
@@ -129,11 +121,13 @@ export function tokenRefresh(
   };
 
   // Once per got() call, before got builds the request: a new chain, even if these options were made from an
-  // earlier request's (got.paginate does that). Promise rejections leave redacted.
+  // earlier request's (got.paginate does that). A promise that can reject without passing `beforeError` (an abort,
+  // got 14's `cancel()`) is wrapped so that its rejection leaves redacted; any other goes back as got made it.
   const handler: HandlerFunction = (requestOptions, next) => {
     const chain =
       requestOptions !== undefined && !optedOut(requestOptions) ? chains.start(requestOptions) : undefined;
     const result = next(requestOptions);
+    if (!mayRejectUnseen(requestOptions, result)) return result;
     const tokens = chain === undefined ? tokensOf : () => chain.tokens;
     return redactingOnRejection(result, requestOptions?.isStream === true, tokens) as typeof result;
   };
@@ -147,8 +141,17 @@ export function tokenRefresh(
     if (chain.sentValue !== undefined && requestOptions.headers[header] === chain.sentValue) {
       delete requestOptions.headers[header];
     }
-    chain.sent = undefined;
+    chain.sentToken = undefined;
     chain.sentValue = undefined;
+  };
+
+  /** Puts the token on the request and remembers it. */
+  const send = (requestOptions: GotRequestOptions, chain: RequestChain, token: AccessToken): void => {
+    const value = settings.headerValue(token);
+    requestOptions.headers[header] = value;
+    chain.sentToken = token.token;
+    chain.sentValue = value;
+    chains.remember(chain, token.token);
   };
 
   /** A wait for the manager, bounded by the request's signal and what is left of its `timeout.request`. */
@@ -168,34 +171,53 @@ export function tokenRefresh(
     }
   };
 
-  const beforeRequest: BeforeRequestHook = async (requestOptions) => {
+  /**
+   * The token for a request: a fresh one at once, with nothing set up; otherwise the manager's promise, bounded by
+   * the request's signal and, when it has one, what is left of its `timeout.request` (its timer and listener exist
+   * only while the request waits).
+   */
+  const tokenOf = (
+    requestOptions: GotRequestOptions,
+    chain: RequestChain,
+    requestManager: TokenManager,
+  ): AccessToken | Promise<AccessToken> => {
+    const { signal } = requestOptions;
+    if (!hasBudget(requestOptions.timeout.request)) return tokenFor(requestManager, signal);
+    // What tokenFor() answers without a promise, asked first: the bound is built only for a real wait. Optional at
+    // run time, as in tokenFor(): a resolver written in JavaScript may hand over a manager-like object without it.
+    const fresh = signal?.aborted === true ? undefined : requestManager.peekAccessToken?.();
+    if (fresh !== undefined) return fresh;
+    return bounded(requestOptions, chain, (bound) => requestManager.getAccessToken({ signal: bound }));
+  };
+
+  // Synchronous unless the request must wait for a token: a fresh token costs no promise of ours.
+  const beforeRequest: BeforeRequestHook = (requestOptions) => {
     if (optedOut(requestOptions)) return;
     const chain = chainOf(requestOptions);
     const url = hrefOf(requestOptions);
-    if (url === undefined || !policy()(url)) {
+    if (url === undefined || !allowed(url)) {
       stripOurHeader(requestOptions, chain);
       return;
     }
-    chain.manager ??= managerFor(manager, requestOptions);
-    const requestManager = chain.manager;
-    let token: AccessToken;
-    if (chain.replayWith !== undefined) {
-      token = chain.replayWith;
+    const { replayWith } = chain;
+    if (replayWith !== undefined) {
       chain.replayWith = undefined;
-    } else {
-      token = await bounded(requestOptions, chain, (signal) => requestManager.getAccessToken({ signal }));
+      send(requestOptions, chain, replayWith);
+      return;
     }
-    const value = settings.headerValue(token);
-    requestOptions.headers[header] = value;
-    chain.sent = new SentToken(token.token, chain.replayed);
-    chain.sentValue = value;
-    chain.tokens.push(token.token);
+    chain.manager ??= managerFor(manager, requestOptions);
+    const pending = tokenOf(requestOptions, chain, chain.manager);
+    if (!(pending instanceof Promise)) {
+      send(requestOptions, chain, pending);
+      return;
+    }
+    return pending.then((token) => send(requestOptions, chain, token));
   };
 
   const beforeRedirect: BeforeRedirectHook = (nextOptions, response) => {
     if (optedOut(nextOptions)) return;
     const chain = chains.get(nextOptions);
-    if (chain?.sent === undefined) return;
+    if (chain?.sentToken === undefined) return;
     const url = hrefOf(nextOptions);
     const drop = url === undefined ? [header] : headersToDrop(response.url, url, policy(), headerName);
     if (drop.includes(header)) stripOurHeader(nextOptions, chain);
@@ -205,26 +227,27 @@ export function tokenRefresh(
   // Synchronous until a response calls for a refresh: the usual response costs no promise of ours.
   const afterResponse: AfterResponseHook = (response, retryWithMergedOptions) => {
     const requestOptions = response.request.options;
-    if (optedOut(requestOptions)) return response;
     const chain = chains.get(requestOptions);
-    const sent = chain?.sent;
-    if (chain === undefined || sent === undefined || !sent.mayReplay || chain.replayed) return response;
+    // Only the first pass of a chain that carried our token may refresh and replay.
+    if (chain === undefined || chain.replayed || optedOut(requestOptions)) return response;
+    const failedToken = chain.sentToken;
+    if (failedToken === undefined) return response;
     const wwwAuthenticate = response.headers['www-authenticate'];
     if (!shouldRefresh({ status: response.statusCode, wwwAuthenticate })) return response;
     // Marked before anything can fail: whatever happens next, this chain is never replayed a second time.
     chain.replayed = true;
-    return refreshAndReplay(chain, sent, requestOptions, retryWithMergedOptions);
+    return refreshAndReplay(chain, failedToken, requestOptions, retryWithMergedOptions);
   };
 
   const refreshAndReplay = async (
     chain: RequestChain,
-    sent: SentToken,
+    failedToken: string,
     requestOptions: Parameters<AfterResponseHook>[0]['request']['options'],
     retryWithMergedOptions: Parameters<AfterResponseHook>[1],
   ): Promise<Awaited<ReturnType<AfterResponseHook>>> => {
     const requestManager = chain.manager ?? managerFor(manager, requestOptions as GotRequestOptions);
     const token = await bounded(requestOptions, chain, (signal) =>
-      requestManager.refresh({ failedToken: sent.token, signal }),
+      requestManager.refresh({ failedToken, signal }),
     );
     if (isConsumedByFirstSend(requestOptions.body)) {
       throw new NotReplayableError(

@@ -11,15 +11,18 @@ export interface WaitBound {
 }
 
 const noop = (): void => {};
+const never = (): boolean => false;
+
+/** Whether `timeout.request` is a budget got enforces (a positive, finite number of milliseconds). */
+export const hasBudget = (timeoutMs: number | undefined): timeoutMs is number =>
+  timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs);
 
 export function waitBound(
   signal: AbortSignal | undefined,
   timeoutMs: number | undefined,
   startedAt: number,
 ): WaitBound {
-  if (timeoutMs === undefined || !(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
-    return { signal, timedOut: () => false, dispose: noop };
-  }
+  if (!hasBudget(timeoutMs)) return { signal, timedOut: never, dispose: noop };
   const controller = new AbortController();
   let expired = false;
   const timer = setTimeout(

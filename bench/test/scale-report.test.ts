@@ -98,6 +98,11 @@ describe('scale comparison', () => {
     // Slower than both the floor and the peer: over target, measured against the floor (the looser of the two).
     cells[0] = cell('tokenrelay-got', 50_000, 13.0, 15.95);
     expect(verdictOf('tokenrelay-got', cells)).toBe('over target (wall 1.10× floor)');
+    // Against a floor the wall may be up to 1% longer (the steady-state margin), not more.
+    cells[0] = cell('tokenrelay-got', 50_000, 13.0, 14.6);
+    expect(verdictOf('tokenrelay-got', cells)).toBe('met vs floor (heap, wall)');
+    cells[0] = cell('tokenrelay-got', 50_000, 13.0, 14.7);
+    expect(verdictOf('tokenrelay-got', cells)).toBe('over target (wall 1.01× floor)');
   });
 
   it('is met (not "vs floor") when the row meets the peer target, however far above it the floor is', () => {

@@ -26,6 +26,24 @@ export function needsRefresh(state: MachineState, now: number, policy: MachinePo
   return tokens.expiresAt !== undefined && now >= tokens.expiresAt - effectiveSkew(tokens, policy.skewMs);
 }
 
+/**
+ * The times at which `needsRefresh(state, now, policy)` is false, as `[from, until)`: the same answer for every
+ * `now`, from two comparisons. `undefined` when it is true at every time (no usable tokens).
+ */
+export function freshWindow(
+  state: MachineState,
+  policy: MachinePolicy,
+): { readonly from: number; readonly until: number } | undefined {
+  const tokens = state.tokens;
+  if (tokens === undefined || tokens.accessToken === state.rejected) return undefined;
+  const from = tokens.issuedAt ?? Number.NEGATIVE_INFINITY;
+  const until =
+    tokens.expiresAt === undefined
+      ? Number.POSITIVE_INFINITY
+      : Math.min(tokens.expiresAt, tokens.expiresAt - effectiveSkew(tokens, policy.skewMs));
+  return { from, until };
+}
+
 export const accessTokenOf = (tokens: TokenSet): AccessToken => ({
   token: tokens.accessToken,
   type: tokens.tokenType ?? 'Bearer',

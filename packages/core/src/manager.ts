@@ -7,7 +7,7 @@
 import { Mutex } from 'async-mutex';
 import { DisposedError, WaitTimeoutError } from './errors.ts';
 import { createEmitter } from './events.ts';
-import { needsRefresh } from './freshness.ts';
+import { freshWindow } from './freshness.ts';
 import { transition } from './machine.ts';
 import {
   type Effect,
@@ -97,7 +97,15 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
    * refresh is due (the token is then usable and nothing starts), so until then `getAccessToken` reuses the answer
    * without a transition. Every change of state is a new state object, which ends the reuse.
    */
-  let lastGrant: { readonly state: MachineState; readonly answer: Effect } | undefined;
+  let lastGrant:
+    | {
+        readonly state: MachineState;
+        readonly answer: Effect;
+        /** When the machine's `needsRefresh` is false for this state (freshness.ts, `freshWindow`). */
+        readonly from: number;
+        readonly until: number;
+      }
+    | undefined;
 
   /** Feeds one event to the machine, runs its effects, and returns the answer meant for the caller, if any. */
   const dispatch = (event: MachineEvent, now: number = clock.now()): Effect | undefined => {
@@ -117,7 +125,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       result.effects.length === 1 &&
       state === before
     ) {
-      lastGrant = { state, answer };
+      const fresh = freshWindow(state, policy);
+      lastGrant = fresh === undefined ? undefined : { state, answer, from: fresh.from, until: fresh.until };
     } else if (lastGrant !== undefined && lastGrant.state !== state) {
       lastGrant = undefined;
     }
@@ -127,7 +136,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   /** The last plain grant when the machine would repeat it now (see `lastGrant`), else `undefined`. */
   const repeatGrant = (now: number): Effect | undefined =>
     // Not while the tokens are not in use yet: the machine still has to see the request that makes them so.
-    lastGrant !== undefined && lastGrant.state === state && state.inUse && !needsRefresh(state, now, policy)
+    lastGrant !== undefined &&
+    lastGrant.state === state &&
+    state.inUse &&
+    now >= lastGrant.from &&
+    now < lastGrant.until
       ? lastGrant.answer
       : undefined;
 

@@ -10,11 +10,10 @@ import type { AxiosInstanceLike, AxiosManagerSource, AxiosTokenRefreshOptions } 
 import { createRedirectGuard } from './redirect.ts';
 import { headerOf, sendAsIs } from './replay.ts';
 import {
-  isMarkedBy,
   mark,
   type Owner,
+  ownMarkOf,
   ReplayTicket,
-  replayTicketOf,
   SentToken,
   sentTokenOf,
   withTicket,
@@ -129,10 +128,10 @@ export function attachTokenRefresh<C extends object, R extends object>(
   const onRequest = (
     config: InternalAxiosRequestConfig,
   ): InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig> => {
-    const ticket = replayTicketOf(config, owner);
+    const { marked, ticket } = ownMarkOf(config, owner);
     const replayed = ticket?.use() === true;
     // A config we saw before (our replay, or a caller re-sending an old config) still holds our old token.
-    if (isMarkedBy(config, owner)) {
+    if (marked) {
       config.headers.delete(headerName);
       mark(config, undefined);
     }

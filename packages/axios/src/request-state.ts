@@ -57,15 +57,22 @@ export function sentTokenOf(config: object, owner: Owner): SentToken | undefined
   return mark instanceof SentToken && mark.owner === owner ? mark : undefined;
 }
 
-export function replayTicketOf(config: object, owner: Owner): ReplayTicket | undefined {
+/**
+ * Reads the mark once: whether this config carries a mark of `owner`'s from an earlier pass (a sent token or a
+ * replay ticket; its header then holds our old token), and the ticket when it is one.
+ */
+export function ownMarkOf(
+  config: object,
+  owner: Owner,
+): { readonly marked: boolean; readonly ticket: ReplayTicket | undefined } {
   const mark = read(config);
-  return mark instanceof ReplayTicket && mark.owner === owner ? mark : undefined;
+  if (mark === undefined) return NOT_MARKED;
+  if (mark instanceof ReplayTicket && mark.owner === owner) return { marked: true, ticket: mark };
+  return mark instanceof SentToken && mark.owner === owner ? MARKED_SENT : NOT_MARKED;
 }
 
-/** Whether the config carries a mark of this owner from an earlier pass (its header holds our old token). */
-export function isMarkedBy(config: object, owner: Owner): boolean {
-  return sentTokenOf(config, owner) !== undefined || replayTicketOf(config, owner) !== undefined;
-}
+const NOT_MARKED = Object.freeze({ marked: false, ticket: undefined });
+const MARKED_SENT = Object.freeze({ marked: true, ticket: undefined });
 
 export function mark(config: object, value: SentToken | ReplayTicket | undefined): void {
   if (value === undefined) delete (config as Marked)[STATE_KEY];

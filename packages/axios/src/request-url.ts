@@ -110,9 +110,14 @@ export function createOriginCache(policy: OriginPolicy): OriginCache {
     }
     return allowed ? baseURL : false;
   };
+  // The last (url, baseURL) decided, with its decision: a client sending the same request again compares two strings.
+  let last: { readonly url: string; readonly baseURL: string; readonly decision: string | false } | undefined;
   return {
     decide(config) {
       const { baseURL, url } = config;
+      if (last !== undefined && url === last.url && baseURL === last.baseURL && pageUrl() === undefined) {
+        return last.decision;
+      }
       if (typeof url !== 'string' || typeof baseURL !== 'string' || baseURL === '') return undefined;
       if (ABSOLUTE.test(url) || !PLAIN_RELATIVE.test(url) || !ABSOLUTE.test(baseURL)) return undefined;
       if (pageUrl() !== undefined) return undefined;
@@ -121,6 +126,7 @@ export function createOriginCache(policy: OriginPolicy): OriginCache {
         decision = decideBase(baseURL);
         if (decisions.size < ORIGIN_CACHE_SIZE) decisions.set(baseURL, decision);
       }
+      last = { url, baseURL, decision };
       return decision;
     },
   };

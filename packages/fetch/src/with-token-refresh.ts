@@ -231,11 +231,7 @@ async function fetchWithToken(
       throw abortedOr(signal, error);
     }
   } else token = pending;
-  // The first pass without a replay body (the usual request) is sent here, without a promise of its own.
-  const first =
-    replay === undefined
-      ? await settle(call, token, await sendAs(call, token))
-      : await send(call, token, true);
+  const first = await send(call, token, true);
   const { response } = first;
   if (!first.carriedToken || !s.wantsRefresh(response.status, response, wwwAuthenticateOf)) return response;
   discard(response);
@@ -259,29 +255,8 @@ function initFor(call: Call, headerValue: string): RequestInit & { headers: Head
   return call.init === undefined ? { headers, redirect } : { ...call.plain, headers, redirect };
 }
 
-/** Sends one pass with `token` (and `body`, when the call has one to replay); the token never in an error. */
-function sendAs(
-  call: Call,
-  token: AccessToken,
-  body?: BodyInit | null,
-): Promise<{ response: Response; sent: Headers }> {
-  const init = initFor(call, call.s.headerValue(token));
-  if (body !== undefined) init.body = body;
-  const { request } = call;
-  return call.s.fetch(request === undefined ? call.input : request.clone(), init).then(
-    (response) => ({ response, sent: init.headers }),
-    (error: unknown) => {
-      throw redactError(error, [token.token]);
-    },
-  );
-}
-
 /** Where a pass's response came from: the allowed target, unless a redirect took it (or fetch followed one) elsewhere. */
-function settle(
-  call: Call,
-  token: AccessToken,
-  { response, sent }: { response: Response; sent: Headers },
-): Sent | Promise<Sent> {
+function settle(call: Call, token: AccessToken, response: Response, sent: Headers): Sent | Promise<Sent> {
   const { s } = call;
   if (!call.follow) return { response, carriedToken: !response.redirected || s.isAllowed(response.url) };
   // Not redirected: it went to `target`, which the policy allowed.
@@ -294,11 +269,18 @@ function settle(
   );
 }
 
-/** One pass, with the body replayed when the call has one. */
+/** One pass: the token header on, the body replayed when the call has one; the token never in an error. */
 async function send(call: Call, token: AccessToken, first: boolean): Promise<Sent> {
-  const { replay } = call;
-  const body = replay === undefined ? undefined : first ? replay.first() : await replay.again();
-  return settle(call, token, await sendAs(call, token, body));
+  const { replay, request } = call;
+  const init = initFor(call, call.s.headerValue(token));
+  if (replay !== undefined) init.body = first ? replay.first() : await replay.again();
+  let response: Response;
+  try {
+    response = await call.s.fetch(request === undefined ? call.input : request.clone(), init);
+  } catch (error) {
+    throw redactError(error, [token.token]);
+  }
+  return settle(call, token, response, init.headers);
 }
 
 /** What the redirect hops need; built only when a response is a redirect. */

@@ -1,6 +1,7 @@
 import { type AccessToken, NotReplayableError, type TokenManager } from '@tokenrelay/core';
 import {
   adapterSettings,
+  freshToken,
   isConsumedByFirstSend,
   managerFor,
   redactError,
@@ -143,7 +144,8 @@ export function attachTokenRefresh<C extends object, R extends object>(
     if (!replayed && typeof config.timeout === 'number' && config.timeout > 0)
       started.set(config, Date.now());
     const requestManager = managerFor(manager, config as unknown as C);
-    const fresh = requestManager.peekAccessToken?.();
+    // No signal given: an aborted request is rejected by axios itself before anything is sent.
+    const fresh = freshToken(requestManager);
     if (fresh !== undefined) return withToken(config, requestManager, fresh, url, replayed);
     return waitForToken(config, requestManager, url, replayed);
   };

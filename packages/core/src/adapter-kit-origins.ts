@@ -29,6 +29,7 @@ export function originOf(url: string | URL): string | undefined {
 
 const AUTHORITY_PREFIX = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/;
 const MAX_REMEMBERED_PREFIXES = 256;
+const SLASH = 0x2f;
 
 /**
  * Builds the origin policy. `origins` wins; otherwise `fallback` (the client's own base URL when the adapter is
@@ -55,11 +56,12 @@ export function createOriginPolicy(
   // before the first `/`, `?` or `#` after `//`, so the same prefix always gets the same answer. Saves a URL parse
   // per request; bounded, so arbitrary URLs cannot grow it.
   const known = new Map<string, boolean>();
-  // And the last URL string with its answer: a client sending to the same URL again compares one string.
-  let last: { readonly url: string; readonly answer: boolean } | undefined;
+  // And the last `scheme://authority/` seen with its answer: a URL whose text starts with it has that very prefix
+  // (the authority ends at that slash), so a client sending to its own origin again compares one string.
+  let last: { readonly slashed: string; readonly answer: boolean } | undefined;
   return (url) => {
     if (typeof url !== 'string') return decide(url);
-    if (last?.url === url) return last.answer;
+    if (last !== undefined && url.startsWith(last.slashed)) return last.answer;
     const prefix = AUTHORITY_PREFIX.exec(url)?.[0];
     if (prefix === undefined) return decide(url);
     let answer = known.get(prefix);
@@ -67,7 +69,7 @@ export function createOriginPolicy(
       answer = decide(url);
       if (known.size < MAX_REMEMBERED_PREFIXES) known.set(prefix, answer);
     }
-    last = { url, answer };
+    if (url.charCodeAt(prefix.length) === SLASH) last = { slashed: `${prefix}/`, answer };
     return answer;
   };
 }

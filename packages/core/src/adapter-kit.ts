@@ -79,21 +79,32 @@ export function managerFor<R>(source: ManagerSource<R>, request: R): TokenManage
 }
 
 /**
- * The token for a request: the manager's fresh token at once, without a promise (`peekAccessToken`), or else the
- * promise (a native `Promise`) of `getAccessToken({ signal })`, which waits, refreshes or rejects as the manager
- * decides. An aborted signal always takes the promise, which rejects.
+ * The manager's token when it is fresh, at once (`peekAccessToken`), for an adapter's hot path; `undefined` when the
+ * request must wait for it (in the adapter's own bounded way), and always when the request's signal has aborted
+ * (the wait then rejects).
+ */
+export function freshToken(
+  manager: TokenManager,
+  signal?: { readonly aborted: boolean } | undefined,
+): AccessToken | undefined {
+  if (signal?.aborted === true) return undefined;
+  // Optional at run time: a resolver written in JavaScript may hand over a manager-like object without it.
+  return manager.peekAccessToken?.();
+}
+
+/**
+ * The token for a request: `freshToken` at once, without a promise, or else the promise (a native `Promise`) of
+ * `getAccessToken({ signal })`, which waits, refreshes or rejects as the manager decides.
  */
 export function tokenFor(
   manager: TokenManager,
   signal?: AbortSignal | undefined,
 ): AccessToken | Promise<AccessToken> {
-  if (signal?.aborted !== true) {
-    // Optional at run time: a resolver written in JavaScript may hand over a manager-like object without it.
-    const token = manager.peekAccessToken?.();
-    if (token !== undefined) return token;
-  }
-  // A native promise whatever the manager returned, so that adapters can tell the two answers apart.
-  return Promise.resolve(manager.getAccessToken(signal === undefined ? undefined : { signal }));
+  return (
+    freshToken(manager, signal) ??
+    // A native promise whatever the manager returned, so that adapters can tell the two answers apart.
+    Promise.resolve(manager.getAccessToken(signal === undefined ? undefined : { signal }))
+  );
 }
 
 /** Options every adapter takes, in its own client's vocabulary for the request and response types. */

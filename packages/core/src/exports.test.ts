@@ -17,6 +17,7 @@ const KIT_ONLY = [
   'managerFor',
   'isConsumedByFirstSend',
   'tokenFor',
+  'freshToken',
 ] as const;
 
 describe('exports', () => {

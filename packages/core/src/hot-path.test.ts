@@ -4,7 +4,7 @@
  * per token, `wantsRefresh` and the origin policy's memory.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { adapterSettings, createOriginPolicy, tokenFor } from './adapter-kit.ts';
+import { adapterSettings, createOriginPolicy, freshToken, tokenFor } from './adapter-kit.ts';
 import { DisposedError } from './errors.ts';
 import { createTokenManager } from './manager.ts';
 import { memoryStore } from './memory-store.ts';
@@ -140,6 +140,18 @@ describe('tokenFor (adapter kit)', () => {
   });
 });
 
+describe('freshToken (adapter kit)', () => {
+  it('is the fresh token at once, and undefined for an aborted signal, before steady use, or without the method', async () => {
+    const { manager } = setup();
+    expect(freshToken(manager)).toBeUndefined();
+    await warm(manager);
+    expect(freshToken(manager)).toEqual({ token: 'A1', type: 'Bearer' });
+    expect(freshToken(manager, new AbortController().signal)).toEqual({ token: 'A1', type: 'Bearer' });
+    expect(freshToken(manager, AbortSignal.abort())).toBeUndefined();
+    expect(freshToken({ getAccessToken: manager.getAccessToken } as never)).toBeUndefined();
+  });
+});
+
 describe('header value for a token', () => {
   it('is built once per frozen token, and afresh for a token object that can change', () => {
     const settings = adapterSettings({});
@@ -195,6 +207,21 @@ describe('wantsRefresh', () => {
 });
 
 describe('origin policy answers', () => {
+  it('after a URL on one origin, a look-alike that shares its text up to the authority is decided afresh', () => {
+    const allowed = createOriginPolicy('https://api.example');
+    expect(allowed('https://api.example/a')).toBe(true);
+    for (const url of [
+      'https://api.example.evil/a',
+      'https://api.example:444/a',
+      'https://api.example@evil.example/a',
+      'https://api.exampl/a',
+      'http://api.example/a',
+    ]) {
+      expect(allowed(url), url).toBe(false);
+      expect(allowed('https://api.example/b?x=1')).toBe(true);
+    }
+  });
+
   it('stay right when the same URL string comes again, alternating with others', () => {
     const allowed = createOriginPolicy('https://api.example');
     const urls = [

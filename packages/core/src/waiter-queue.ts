@@ -67,10 +67,15 @@ export function createWaiterQueue<T>(options: WaiterQueueOptions): WaiterQueue<T
     cancelTimer = startTimer(clock, delay, () => expire(armed), { keepAlive: true });
   };
 
+  /** Takes `entry`'s abort listener off its signal. */
+  const unlisten = (entry: Entry<T>): void => {
+    if (entry.onAbort !== undefined) entry.signal?.removeEventListener('abort', entry.onAbort);
+  };
+
   /** Takes `entry` out of the queue (and its abort listener off its signal); re-arms the timer if it was its. */
   const leave = (entry: Entry<T>): void => {
     if (!entries.delete(entry)) return;
-    if (entry.onAbort !== undefined) entry.signal?.removeEventListener('abort', entry.onAbort);
+    unlisten(entry);
     if (armedFor === entry || entries.size === 0) arm();
   };
 
@@ -98,7 +103,7 @@ export function createWaiterQueue<T>(options: WaiterQueueOptions): WaiterQueue<T
     entries.clear();
     disarm();
     for (const entry of settled) {
-      if (entry.onAbort !== undefined) entry.signal?.removeEventListener('abort', entry.onAbort);
+      unlisten(entry);
       settle(entry);
     }
   };

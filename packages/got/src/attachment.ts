@@ -23,22 +23,10 @@ export const hrefOf = (options: { readonly url?: string | URL | undefined }): st
   }
 };
 
-/** The policy of one attachment, and its answer for every URL on the origin of the client's base URL. */
+/** The policy of one attachment and the client's base URL it was fixed from. */
 export interface Attachment {
   readonly base: string | undefined;
   readonly policy: OriginPolicy;
-  /** `scheme://authority/` of the base URL, as a URL's `href` writes it; `undefined` without a usable base. */
-  readonly basePrefix: string | undefined;
-  /** The policy's answer for the base URL's origin. */
-  readonly baseAllowed: boolean;
 }
 
-export const attach = (base: string | undefined, policy: OriginPolicy): Attachment => {
-  let basePrefix: string | undefined;
-  try {
-    basePrefix = base === undefined ? undefined : new URL('/', base).href;
-  } catch {
-    basePrefix = undefined;
-  }
-  return { base, policy, basePrefix, baseAllowed: basePrefix !== undefined && policy(basePrefix) };
-};
+export const attach = (base: string | undefined, policy: OriginPolicy): Attachment => ({ base, policy });

@@ -10,6 +10,7 @@ import {
   adapterSettings,
   type CommonAdapterOptions,
   deleteHeaders,
+  freshToken,
   headersToDrop,
   isConsumedByFirstSend,
   type ManagerSource,
@@ -105,14 +106,8 @@ export function tokenRefresh(
   };
   const policy = (): OriginPolicy => attachment().policy;
 
-  /**
-   * Whether a request URL (an `href`) gets the token: the policy's answer. A URL whose text starts with the base
-   * URL's `scheme://authority/` has the base's origin, so the answer remembered for it holds without asking again.
-   */
-  const allowed = (href: string): boolean => {
-    const { basePrefix, baseAllowed } = attachment();
-    return basePrefix !== undefined && href.startsWith(basePrefix) ? baseAllowed : policy()(href);
-  };
+  /** Whether a request URL (an `href`) gets the token: the policy's answer (it remembers the last origin's). */
+  const allowed = (href: string): boolean => policy()(href);
 
   const tokensOf = (error: unknown): readonly string[] => {
     const errorOptions = (error as { options?: { context?: object } } | null)?.options;
@@ -183,11 +178,11 @@ export function tokenRefresh(
   ): AccessToken | Promise<AccessToken> => {
     const { signal } = requestOptions;
     if (!hasBudget(requestOptions.timeout.request)) return tokenFor(requestManager, signal);
-    // What tokenFor() answers without a promise, asked first: the bound is built only for a real wait. Optional at
-    // run time, as in tokenFor(): a resolver written in JavaScript may hand over a manager-like object without it.
-    const fresh = signal?.aborted === true ? undefined : requestManager.peekAccessToken?.();
-    if (fresh !== undefined) return fresh;
-    return bounded(requestOptions, chain, (bound) => requestManager.getAccessToken({ signal: bound }));
+    // The bound is built only for a real wait.
+    return (
+      freshToken(requestManager, signal) ??
+      bounded(requestOptions, chain, (bound) => requestManager.getAccessToken({ signal: bound }))
+    );
   };
 
   // Synchronous unless the request must wait for a token: a fresh token costs no promise of ours.

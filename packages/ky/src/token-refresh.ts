@@ -14,6 +14,7 @@ import {
   adapterSettings,
   CREDENTIAL_HEADERS,
   type FetchLike,
+  freshToken,
   managerFor,
   type OriginPolicy,
   redactError,
@@ -111,9 +112,10 @@ function clientHooks(
     state: RequestState,
     requestManager: TokenManager,
   ): AccessToken | Promise<AccessToken> => {
-    // Optional at run time: a resolver written in JavaScript may hand over a manager-like object without it.
-    const ready = request.signal.aborted ? undefined : requestManager.peekAccessToken?.();
-    return ready ?? boundedWait(request, state, (signal) => requestManager.getAccessToken({ signal }));
+    return (
+      freshToken(requestManager, request.signal) ??
+      boundedWait(request, state, (signal) => requestManager.getAccessToken({ signal }))
+    );
   };
 
   const init: InitHook = (kyOptions) => {

@@ -59,9 +59,15 @@ export function createStoreSync(store: TokenStore, options: StoreSyncOptions): S
     const signals = [options.signal, controller.signal, ...(signal === undefined ? [] : [signal])];
     const combined = AbortSignal.any(signals);
     if (combined.aborted) return Promise.reject(asStoreError(combined.reason, what));
-    const cancel = startTimer(clock, timeoutMs, () =>
+    const stopTimer = startTimer(clock, timeoutMs, () =>
       controller.abort(new StoreError(`The token store did not ${what} within ${timeoutMs} ms`)),
     );
+    // The timer goes when the call settles, or at once when a signal fires (so that `dispose()` leaves none).
+    const cancel = (): void => {
+      stopTimer();
+      combined.removeEventListener('abort', cancel);
+    };
+    combined.addEventListener('abort', cancel, { once: true });
     // Called at once (a synchronous throw is a rejection), and given up on when the timeout or a signal fires.
     const pending = new Promise<T>((resolve) => resolve(call(combined)));
     return abortable(pending, combined).then(

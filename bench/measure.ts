@@ -3,7 +3,11 @@
  * wrapped are measured side by side at the finest grain that still means something, and medians are used:
  *
  * - sequential: one request at a time, the variants (bare, floor, tokenrelay, peers) taking turns request by request,
- *   in an order that rotates and reverses from one step to the next; each request is timed on its own.
+ *   in an order shuffled afresh for each step (a seeded generator, so runs repeat); each request is timed on its own.
+ *   Shuffled, every variant is as often first or last, as often right after itself (at a step boundary), and as
+ *   often right after each other variant, as every other variant. The rotation used before 2026-12-03 put bare and
+ *   the floor right after themselves one step in six (with three variants) and the adapter never: those two
+ *   sometimes ran with their code still warm, the adapter never did.
  * - concurrent: waves of `concurrency` requests started together, the variants taking turns wave by wave; a wave's
  *   time is divided by its requests.
  *
@@ -71,19 +75,35 @@ const medianSample = (samples: readonly Sample[]): Sample => ({
 /** Per variant (in the subject's order), its median step in one round. */
 type Round = readonly Sample[];
 
-/** The order of step `i`: rotated by `i`, reversed on odd rotations, so that no variant always goes first. */
-const orderOf = (count: number, i: number): number[] => {
-  const rotated = Array.from({ length: count }, (_, k) => (k + i) % count);
-  return Math.floor(i / count) % 2 === 0 ? rotated : rotated.reverse();
+/** A seeded generator of numbers in [0, 1) (mulberry32): the same orders in every run. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The variants' indices in a random order (Fisher-Yates). */
+export const shuffled = (count: number, random: () => number): number[] => {
+  const order = Array.from({ length: count }, (_, k) => k);
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
 };
 
 /** `steps` steps of `perStep` requests per variant, taking turns; each variant's median step. */
-async function round(subject: Subject, steps: number, perStep: number): Promise<Round> {
+async function round(subject: Subject, steps: number, perStep: number, random: () => number): Promise<Round> {
   const step = (call: Call): Promise<Sample> =>
     timed(perStep === 1 ? call : () => wave(call, perStep), perStep);
   const samples = subject.variants.map((): Sample[] => []);
   for (let i = 0; i < steps; i++) {
-    for (const index of orderOf(subject.variants.length, i)) {
+    for (const index of shuffled(subject.variants.length, random)) {
       samples[index]!.push(await step(subject.variants[index]!.call));
     }
   }
@@ -142,8 +162,9 @@ export async function measure(
   for (let i = 0; i < warmupSteps; i++) {
     for (const variant of subject.variants) await wave(variant.call, perStep);
   }
+  const random = seededRandom(0x7e57);
   const rounds: Round[] = [];
-  for (let i = 0; i < options.rounds; i++) rounds.push(await round(subject, steps, perStep));
+  for (let i = 0; i < options.rounds; i++) rounds.push(await round(subject, steps, perStep, random));
   const indexOf = (name: string): number => subject.variants.findIndex((variant) => variant.name === name);
   const bare = indexOf('bare');
   const floor = indexOf('floor');

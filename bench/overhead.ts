@@ -7,7 +7,9 @@
  * peers (axios-auth-refresh, axios-jwt) hold it too. All send the same requests to a local node:http server (a child
  * process) that checks the header and answers a small JSON body. The variants take turns request by request
  * (sequential) or wave by wave (BENCH_CONCURRENCY requests started together), in rounds, after a warm-up; see
- * measure.ts. The target is tokenrelay/bare <= 1.03 in wall time per request, or tokenrelay/floor <= 1.01 where
+ * measure.ts. Each client is measured in a process of its own, as an application loads one HTTP client and its
+ * adapter: in one process, the kit's shared code would also be shaped by the three other adapters, which an
+ * application does not run (that cost 1-1.5 points per adapter in the runs of 2026-12-03). The target is tokenrelay/bare <= 1.03 in wall time per request, or tokenrelay/floor <= 1.01 where
  * the floor itself is above that; the client's CPU time per request is reported beside it.
  *
  *   corepack pnpm run bench                      # everything (peers, scale, overhead), then the reports
@@ -18,6 +20,8 @@
  * default axios,got,ky,fetch), BENCH_TIMEOUT_MS (whole run, default 300000).
  */
 
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { CLIENT_NAMES, type ClientName, isClientName, type Subject, subjects } from './clients.ts';
@@ -44,14 +48,13 @@ const selectedClients = (): ClientName[] => {
   return names.filter(isClientName);
 };
 
-const options: MeasureOptions = {
+const defaultOptions: MeasureOptions = {
   requests: envInt('BENCH_REQUESTS', 200, 1),
   rounds: envInt('BENCH_ROUNDS', 20, 2),
   warmup: envInt('BENCH_WARMUP', 300, 0),
   concurrency: envInt('BENCH_CONCURRENCY', 20, 2),
   target: 1.03,
 };
-const clients = selectedClients();
 const timeoutMs = envInt('BENCH_TIMEOUT_MS', 300_000, 1_000);
 
 /** JWT-shaped (axios-jwt decodes it), valid for a day; the server accepts exactly this token. */
@@ -62,6 +65,9 @@ const TOKEN = [
   ),
   'bench',
 ].join('.');
+
+/** The flag that makes this file a child measuring one client: `<flag> <client> <origin> <token> <options JSON>`. */
+const ROLE_FLAG = '--tokenrelay-bench-overhead-client';
 
 const firstLine = (error: unknown): string =>
   error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error);
@@ -75,7 +81,16 @@ export interface OverheadReport {
   readonly problems: readonly string[];
 }
 
-export async function runOverhead(log: (line: string) => void = console.log): Promise<OverheadReport> {
+/** What a run measures; by default from the environment (see the comment at the top). */
+export interface OverheadSettings {
+  readonly clients: readonly ClientName[];
+  readonly options: MeasureOptions;
+}
+
+export async function runOverhead(
+  log: (line: string) => void = console.log,
+  { clients, options }: OverheadSettings = { clients: selectedClients(), options: defaultOptions },
+): Promise<OverheadReport> {
   const startedAt = new Date();
   const loadBefore = loadavg();
   const server = await startBenchServer(TOKEN);
@@ -84,39 +99,33 @@ export async function runOverhead(log: (line: string) => void = console.log): Pr
   const problems: string[] = [];
   try {
     for (const client of clients) {
-      let subject: Subject;
-      try {
-        subject = await subjects[client]({
-          origin: server.origin,
-          token: TOKEN,
-          concurrency: options.concurrency,
-        });
-      } catch (error) {
+      const before = await server.counts();
+      const outcome = await measureInChild(client, server.origin, options);
+      const after = await server.counts();
+      if ('skipped' in outcome) {
         // An adapter that is not built (or is mid-edit) is reported and skipped; the others still run.
-        skipped.push({ client, reason: firstLine(error) });
-        log(`${client}: skipped (${firstLine(error)})`);
+        skipped.push({ client, reason: outcome.skipped });
+        log(`${client}: skipped (${outcome.skipped})`);
         continue;
       }
-      try {
-        for (const mode of ['sequential', 'concurrent'] as const) {
-          const before = await server.counts();
-          const result = await measure(client, subject, mode, options);
-          const after = await server.counts();
-          const unauthorized = after.unauthorized - before.unauthorized;
-          if (unauthorized > 0) problems.push(`${client} ${mode}: the server answered ${unauthorized} 401s`);
-          measurements.push(result);
-          log(
-            `${client.padEnd(5)} ${mode.padEnd(10)} ` +
-              result.variants
-                .map((v) => `${v.name} ${v.vsBare.wall.median.toFixed(3)} (${v.cpuUs.toFixed(0)} µs CPU)`)
-                .join(', '),
-          );
-        }
-        if (subject.refreshes() > 0) {
-          problems.push(`${client}: ${subject.refreshes()} refreshes ran; the run was not steady state`);
-        }
-      } finally {
-        subject.close();
+      if ('error' in outcome) {
+        problems.push(`${client}: ${outcome.error}`);
+        log(`${client}: failed (${outcome.error})`);
+        continue;
+      }
+      const unauthorized = after.unauthorized - before.unauthorized;
+      if (unauthorized > 0) problems.push(`${client}: the server answered ${unauthorized} 401s`);
+      if (outcome.refreshes > 0) {
+        problems.push(`${client}: ${outcome.refreshes} refreshes ran; the run was not steady state`);
+      }
+      for (const result of outcome.measurements) {
+        measurements.push(result);
+        log(
+          `${client.padEnd(5)} ${result.mode.padEnd(10)} ` +
+            result.variants
+              .map((v) => `${v.name} ${v.vsBare.wall.median.toFixed(3)} (${v.cpuUs.toFixed(0)} µs CPU)`)
+              .join(', '),
+        );
       }
     }
   } finally {
@@ -141,14 +150,75 @@ export async function runOverhead(log: (line: string) => void = console.log): Pr
   };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+/** What a child reports: both modes of its client, or why it measured nothing. */
+type ChildOutcome =
+  | { readonly measurements: readonly Measurement[]; readonly refreshes: number }
+  | { readonly skipped: string }
+  | { readonly error: string };
+
+/** Measures one client (both modes) in a child process of its own; see the comment at the top. */
+async function measureInChild(
+  client: ClientName,
+  origin: string,
+  options: MeasureOptions,
+): Promise<ChildOutcome> {
+  const args = [ROLE_FLAG, client, origin, TOKEN, JSON.stringify(options)];
+  const child = fork(fileURLToPath(import.meta.url), args, {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    const message = once(child, 'message').then(([value]) => value as ChildOutcome);
+    const exit = once(child, 'exit').then(
+      ([code, signal]): ChildOutcome => ({ error: `the child exited (${signal ?? code}) without a result` }),
+    );
+    return await Promise.race([message, exit]);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+  }
+}
+
+/** The child: one client's subject, both modes, the outcome sent to the parent. */
+async function childMain(
+  client: ClientName,
+  origin: string,
+  token: string,
+  options: MeasureOptions,
+): Promise<ChildOutcome> {
+  let subject: Subject;
+  try {
+    subject = await subjects[client]({ origin, token, concurrency: options.concurrency });
+  } catch (error) {
+    return { skipped: firstLine(error) };
+  }
+  try {
+    const measurements: Measurement[] = [];
+    for (const mode of ['sequential', 'concurrent'] as const) {
+      measurements.push(await measure(client, subject, mode, options));
+    }
+    return { measurements, refreshes: subject.refreshes() };
+  } catch (error) {
+    return { error: firstLine(error) };
+  } finally {
+    subject.close();
+  }
+}
+
+if (process.argv.includes(ROLE_FLAG) && process.send !== undefined) {
+  const [client = '', origin = '', token = '', options = '{}'] = process.argv.slice(
+    process.argv.indexOf(ROLE_FLAG) + 1,
+  );
+  const outcome: ChildOutcome = isClientName(client)
+    ? await childMain(client, origin, token, JSON.parse(options) as MeasureOptions)
+    : { error: `unknown client ${JSON.stringify(client)}` };
+  process.send(outcome, () => process.disconnect());
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const watchdog = setTimeout(() => {
     console.error(`bench: still running after ${timeoutMs} ms; giving up`);
     process.exit(2);
   }, timeoutMs);
   try {
     const report = await runOverhead();
-    console.log(`\n${overheadTable(report.measurements, options.target)}`);
+    console.log(`\n${overheadTable(report.measurements, defaultOptions.target)}`);
     for (const problem of report.problems) console.log(`PROBLEM: ${problem}`);
     if (report.problems.length > 0 || report.skipped.length > 0) process.exitCode = 1;
   } finally {

@@ -5,14 +5,14 @@
  * adapter) fails here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_NAMES, subjects } from '../clients.ts';
+import { CLIENT_NAMES } from '../clients.ts';
 import { type Emulation, startEmulation } from '../emulation.ts';
 import { LIBRARIES, libraryById, SCALE_FLOORS } from '../libraries.ts';
-import { measure } from '../measure.ts';
+import { seededRandom, shuffled } from '../measure.ts';
+import { runOverhead } from '../overhead.ts';
 import { runPeers, SCENARIOS } from '../peers.ts';
 import { overheadChart, overheadTable, peersChart, peersTable, scaleCharts, scaleTable } from '../report.ts';
 import { runCell } from '../scale.ts';
-import { startBenchServer } from '../server.ts';
 
 let emulation: Emulation;
 beforeAll(async () => {
@@ -67,30 +67,42 @@ describe('bench smoke', () => {
     expect(charts.heap).toContain('stroke-dasharray');
   }, 120_000);
 
-  it('measures every overhead subject (bare, floor, tokenrelay, the axios peers) without a refresh or a 401', async () => {
-    const token = 'e30.eyJleHAiOjk5OTk5OTk5OTl9.bench';
-    const server = await startBenchServer(token);
-    try {
-      const measurements = [];
-      for (const client of CLIENT_NAMES) {
-        const subject = await subjects[client]({ origin: server.origin, token, concurrency: 4 });
-        try {
-          const options = { requests: 8, rounds: 2, warmup: 4, concurrency: 4, target: 1.03 };
-          measurements.push(await measure(client, subject, 'sequential', options));
-          measurements.push(await measure(client, subject, 'concurrent', options));
-          expect(subject.refreshes()).toBe(0);
-        } finally {
-          subject.close();
-        }
-      }
-      expect(measurements.flatMap((m) => m.variants.map((v) => `${m.client}/${v.name}`))).toContain(
-        'axios/axios-jwt',
-      );
-      expect(overheadTable(measurements, 1.03)).toContain('tokenrelay');
-      expect(overheadChart(measurements)).toContain('<rect');
-    } finally {
-      const counts = await server.close();
-      expect(counts.unauthorized).toBe(0);
+  it('measures every overhead subject (bare, floor, tokenrelay, the axios peers), each client in its own process, without a refresh or a 401', async () => {
+    const options = { requests: 8, rounds: 2, warmup: 4, concurrency: 4, target: 1.03 };
+    const report = await runOverhead(() => {}, { clients: CLIENT_NAMES, options });
+    expect(report.problems).toEqual([]);
+    expect(report.skipped).toEqual([]);
+    expect(report.measurements.map((m) => `${m.client} ${m.mode}`)).toEqual(
+      CLIENT_NAMES.flatMap((client) => [`${client} sequential`, `${client} concurrent`]),
+    );
+    expect(report.measurements.flatMap((m) => m.variants.map((v) => `${m.client}/${v.name}`))).toContain(
+      'axios/axios-jwt',
+    );
+    for (const m of report.measurements) {
+      for (const v of m.variants) expect(v.wallUs, `${m.client} ${m.mode} ${v.name}`).toBeGreaterThan(0);
     }
+    expect(overheadTable(report.measurements, 1.03)).toContain('tokenrelay');
+    expect(overheadChart(report.measurements)).toContain('<rect');
   }, 60_000);
+
+  it('takes turns in shuffled orders: every variant as often right after itself, and after each other one, as the others', () => {
+    const random = seededRandom(1);
+    const sequence = Array.from({ length: 6_000 }, () => shuffled(3, random)).flat();
+    const after = new Map<string, number>();
+    for (let i = 1; i < sequence.length; i++) {
+      const pair = `${sequence[i - 1]}>${sequence[i]}`;
+      after.set(pair, (after.get(pair) ?? 0) + 1);
+    }
+    // 5,999 turn boundaries: a variant follows itself there only, 1 in 9 of them, about 667 per variant (the
+    // rotation used before never put variant 2 after itself); a variant follows another within a turn or across
+    // one, about 2,000 + 667 each.
+    for (const v of [0, 1, 2]) {
+      expect(after.get(`${v}>${v}`), `${v}>${v}`).toBeGreaterThan(580);
+      expect(after.get(`${v}>${v}`), `${v}>${v}`).toBeLessThan(760);
+      for (const other of [0, 1, 2].filter((o) => o !== v)) {
+        expect(after.get(`${other}>${v}`), `${other}>${v}`).toBeGreaterThan(2_500);
+        expect(after.get(`${other}>${v}`), `${other}>${v}`).toBeLessThan(2_830);
+      }
+    }
+  });
 });

@@ -73,7 +73,7 @@ const medianSample = (samples: readonly Sample[]): Sample => ({
 });
 
 /** Per variant (in the subject's order), its median step in one round. */
-type Round = readonly Sample[];
+export type Round = readonly Sample[];
 
 /** A seeded generator of numbers in [0, 1) (mulberry32): the same orders in every run. */
 export function seededRandom(seed: number): () => number {
@@ -149,14 +149,9 @@ export interface Measurement {
   readonly withinFloor: boolean;
 }
 
-/** Warm-up, then `rounds` rounds in which each variant sends about `requests` requests. */
-export async function measure(
-  client: ClientName,
-  subject: Subject,
-  mode: Mode,
-  options: MeasureOptions,
-): Promise<Measurement> {
-  const perStep = mode === 'sequential' ? 1 : options.concurrency;
+/** Warm-up, then `rounds` rounds in which each variant sends about `requests` requests: the rounds, unsummarized. */
+export async function collectRounds(subject: Subject, mode: Mode, options: MeasureOptions): Promise<Round[]> {
+  const perStep = inFlightOf(mode, options);
   const steps = Math.max(1, Math.round(options.requests / perStep));
   const warmupSteps = Math.ceil(options.warmup / perStep);
   for (let i = 0; i < warmupSteps; i++) {
@@ -165,17 +160,33 @@ export async function measure(
   const random = seededRandom(0x7e57);
   const rounds: Round[] = [];
   for (let i = 0; i < options.rounds; i++) rounds.push(await round(subject, steps, perStep, random));
-  const indexOf = (name: string): number => subject.variants.findIndex((variant) => variant.name === name);
-  const bare = indexOf('bare');
-  const floor = indexOf('floor');
+  return rounds;
+}
+
+const inFlightOf = (mode: Mode, options: MeasureOptions): number =>
+  mode === 'sequential' ? 1 : options.concurrency;
+
+/**
+ * The figures of `rounds` (from one process or pooled from several) for variants named `names` (in the rounds'
+ * order; `bare` and `floor` among them).
+ */
+export function summarize(
+  client: ClientName,
+  names: readonly string[],
+  mode: Mode,
+  rounds: readonly Round[],
+  options: MeasureOptions,
+): Measurement {
+  const bare = names.indexOf('bare');
+  const floor = names.indexOf('floor');
   const against = (index: number, base: number) => ({
     wall: spread(rounds.map((r) => r[index]!.wallUs / r[base]!.wallUs)),
     cpu: spread(rounds.map((r) => r[index]!.cpuUs / r[base]!.cpuUs)),
   });
-  const variants = subject.variants.map((variant, index): VariantResult => {
+  const variants = names.map((name, index): VariantResult => {
     const { wallUs, cpuUs } = medianSample(rounds.map((r) => r[index]!));
     return {
-      name: variant.name,
+      name,
       reqPerSec: 1e6 / wallUs,
       wallUs,
       cpuUs,
@@ -187,9 +198,21 @@ export async function measure(
   return {
     client,
     mode,
-    inFlight: perStep,
+    inFlight: inFlightOf(mode, options),
     variants,
     withinTarget: tokenrelay !== undefined && tokenrelay.vsBare.wall.median <= options.target,
     withinFloor: tokenrelay !== undefined && tokenrelay.vsFloor.wall.median <= 1.01,
   };
+}
+
+/** `collectRounds` and `summarize` in one process. */
+export async function measure(
+  client: ClientName,
+  subject: Subject,
+  mode: Mode,
+  options: MeasureOptions,
+): Promise<Measurement> {
+  const rounds = await collectRounds(subject, mode, options);
+  const names = subject.variants.map((variant) => variant.name);
+  return summarize(client, names, mode, rounds, options);
 }

@@ -7,9 +7,12 @@
  * peers (axios-auth-refresh, axios-jwt) hold it too. All send the same requests to a local node:http server (a child
  * process) that checks the header and answers a small JSON body. The variants take turns request by request
  * (sequential) or wave by wave (BENCH_CONCURRENCY requests started together), in rounds, after a warm-up; see
- * measure.ts. Each client is measured in a process of its own, as an application loads one HTTP client and its
+ * measure.ts. Each client is measured in processes of its own, as an application loads one HTTP client and its
  * adapter: in one process, the kit's shared code would also be shaped by the three other adapters, which an
- * application does not run (that cost 1-1.5 points per adapter in the runs of 2026-12-03). The target is tokenrelay/bare <= 1.03 in wall time per request, or tokenrelay/floor <= 1.01 where
+ * application does not run (that cost 1-1.5 points per adapter in the runs of 2026-12-03). Each client runs in
+ * BENCH_PROCESSES processes, one after another, and their rounds are pooled: the ratio an adapter shows moved by up
+ * to 2 points from one process to the next in the runs of 2026-12-03 (and a process's CPU per request by up to
+ * 1.6x, bare included), while two copies of the adapter in one process agreed within 0.5 points. The target is tokenrelay/bare <= 1.03 in wall time per request, or tokenrelay/floor <= 1.01 where
  * the floor itself is above that; the client's CPU time per request is reported beside it.
  *
  *   corepack pnpm run bench                      # everything (peers, scale, overhead), then the reports
@@ -17,7 +20,8 @@
  *
  * Environment: BENCH_REQUESTS (per variant per round, default 200), BENCH_ROUNDS (default 20), BENCH_WARMUP
  * (requests per variant before measuring, default 300), BENCH_CONCURRENCY (default 20), BENCH_CLIENTS (comma list,
- * default axios,got,ky,fetch), BENCH_TIMEOUT_MS (whole run, default 300000).
+ * default axios,got,ky,fetch), BENCH_PROCESSES (per client, default 3), BENCH_TIMEOUT_MS (whole run, default
+ * 300000).
  */
 
 import { fork } from 'node:child_process';
@@ -25,7 +29,14 @@ import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { CLIENT_NAMES, type ClientName, isClientName, type Subject, subjects } from './clients.ts';
-import { type Measurement, type MeasureOptions, measure } from './measure.ts';
+import {
+  collectRounds,
+  type Measurement,
+  type MeasureOptions,
+  type Mode,
+  type Round,
+  summarize,
+} from './measure.ts';
 import { overheadTable } from './report.ts';
 import { startBenchServer } from './server.ts';
 
@@ -55,6 +66,7 @@ const defaultOptions: MeasureOptions = {
   concurrency: envInt('BENCH_CONCURRENCY', 20, 2),
   target: 1.03,
 };
+const defaultProcesses = envInt('BENCH_PROCESSES', 3, 1);
 const timeoutMs = envInt('BENCH_TIMEOUT_MS', 300_000, 1_000);
 
 /** JWT-shaped (axios-jwt decodes it), valid for a day; the server accepts exactly this token. */
@@ -85,11 +97,19 @@ export interface OverheadReport {
 export interface OverheadSettings {
   readonly clients: readonly ClientName[];
   readonly options: MeasureOptions;
+  /** Processes per client, one after another; their rounds are pooled. */
+  readonly processes: number;
 }
+
+const MODES: readonly Mode[] = ['sequential', 'concurrent'];
 
 export async function runOverhead(
   log: (line: string) => void = console.log,
-  { clients, options }: OverheadSettings = { clients: selectedClients(), options: defaultOptions },
+  { clients, options, processes }: OverheadSettings = {
+    clients: selectedClients(),
+    options: defaultOptions,
+    processes: defaultProcesses,
+  },
 ): Promise<OverheadReport> {
   const startedAt = new Date();
   const loadBefore = loadavg();
@@ -99,33 +119,42 @@ export async function runOverhead(
   const problems: string[] = [];
   try {
     for (const client of clients) {
-      const before = await server.counts();
-      const outcome = await measureInChild(client, server.origin, options);
-      const after = await server.counts();
-      if ('skipped' in outcome) {
-        // An adapter that is not built (or is mid-edit) is reported and skipped; the others still run.
-        skipped.push({ client, reason: outcome.skipped });
-        log(`${client}: skipped (${outcome.skipped})`);
-        continue;
+      const pooled = new Map<Mode, Round[]>(MODES.map((mode) => [mode, []]));
+      let names: readonly string[] = [];
+      for (let p = 1; p <= processes; p++) {
+        const before = await server.counts();
+        const outcome = await measureInChild(client, server.origin, options);
+        const after = await server.counts();
+        if ('skipped' in outcome) {
+          // An adapter that is not built (or is mid-edit) is reported and skipped; the others still run.
+          skipped.push({ client, reason: outcome.skipped });
+          log(`${client}: skipped (${outcome.skipped})`);
+          break;
+        }
+        if ('error' in outcome) {
+          problems.push(`${client}: ${outcome.error}`);
+          log(`${client}: failed (${outcome.error})`);
+          break;
+        }
+        const unauthorized = after.unauthorized - before.unauthorized;
+        if (unauthorized > 0) problems.push(`${client}: the server answered ${unauthorized} 401s`);
+        if (outcome.refreshes > 0) {
+          problems.push(`${client}: ${outcome.refreshes} refreshes ran; the run was not steady state`);
+        }
+        names = outcome.names;
+        for (const mode of MODES) {
+          const rounds = outcome.rounds[mode];
+          pooled.get(mode)?.push(...rounds);
+          log(
+            `${client.padEnd(5)} ${mode.padEnd(10)} process ${p}/${processes}: ${ratios(summarize(client, names, mode, rounds, options))}`,
+          );
+        }
       }
-      if ('error' in outcome) {
-        problems.push(`${client}: ${outcome.error}`);
-        log(`${client}: failed (${outcome.error})`);
-        continue;
-      }
-      const unauthorized = after.unauthorized - before.unauthorized;
-      if (unauthorized > 0) problems.push(`${client}: the server answered ${unauthorized} 401s`);
-      if (outcome.refreshes > 0) {
-        problems.push(`${client}: ${outcome.refreshes} refreshes ran; the run was not steady state`);
-      }
-      for (const result of outcome.measurements) {
+      if (names.length === 0 || pooled.get('sequential')?.length === 0) continue;
+      for (const mode of MODES) {
+        const result = summarize(client, names, mode, pooled.get(mode) ?? [], options);
         measurements.push(result);
-        log(
-          `${client.padEnd(5)} ${result.mode.padEnd(10)} ` +
-            result.variants
-              .map((v) => `${v.name} ${v.vsBare.wall.median.toFixed(3)} (${v.cpuUs.toFixed(0)} µs CPU)`)
-              .join(', '),
-        );
+        log(`${client.padEnd(5)} ${mode.padEnd(10)} pooled: ${ratios(result)}`);
       }
     }
   } finally {
@@ -139,6 +168,7 @@ export async function runOverhead(
     config: {
       requestsPerVariantPerRound: options.requests,
       rounds: options.rounds,
+      processesPerClient: processes,
       warmupRequests: options.warmup,
       concurrency: options.concurrency,
       target: `tokenrelay/bare wall time per request <= ${options.target}, or tokenrelay/floor <= 1.01`,
@@ -150,9 +180,19 @@ export async function runOverhead(
   };
 }
 
-/** What a child reports: both modes of its client, or why it measured nothing. */
+/** One line of a log: each variant over bare (median over the rounds), and its CPU per request. */
+const ratios = (result: Measurement): string =>
+  result.variants
+    .map((v) => `${v.name} ${v.vsBare.wall.median.toFixed(3)} (${v.cpuUs.toFixed(0)} µs CPU)`)
+    .join(', ');
+
+/** What a child reports: the variants' names and both modes' rounds, or why it measured nothing. */
 type ChildOutcome =
-  | { readonly measurements: readonly Measurement[]; readonly refreshes: number }
+  | {
+      readonly names: readonly string[];
+      readonly rounds: Readonly<Record<Mode, readonly Round[]>>;
+      readonly refreshes: number;
+    }
   | { readonly skipped: string }
   | { readonly error: string };
 
@@ -191,11 +231,13 @@ async function childMain(
     return { skipped: firstLine(error) };
   }
   try {
-    const measurements: Measurement[] = [];
-    for (const mode of ['sequential', 'concurrent'] as const) {
-      measurements.push(await measure(client, subject, mode, options));
-    }
-    return { measurements, refreshes: subject.refreshes() };
+    const sequential = await collectRounds(subject, 'sequential', options);
+    const concurrent = await collectRounds(subject, 'concurrent', options);
+    return {
+      names: subject.variants.map((variant) => variant.name),
+      rounds: { sequential, concurrent },
+      refreshes: subject.refreshes(),
+    };
   } catch (error) {
     return { error: firstLine(error) };
   } finally {

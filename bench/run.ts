@@ -236,7 +236,7 @@ if (peers !== undefined && overhead !== undefined && (renderOnly || parts.includ
     'for ky through its `fetch` option, as the adapter does, since an `afterResponse` hook makes ky clone every',
     'response), tokenrelay, and for axios the peers; all holding a fresh token, taking turns request by request',
     '(sequential) or wave by wave (concurrency 20), in shuffled orders, against a node:http server in another process.',
-    'Each client in a process of its own, as an application loads one client (see bench/README.md). Ratios: per round,',
+    'Each client in three processes of its own, rounds pooled, as an application loads one client (bench/README.md). Ratios: per round,',
     'then the median (25th-75th percentile) over rounds. Target: tokenrelay within 3% of bare, or within 1% of the floor.',
     '',
     '![overhead per adapter](charts/overhead.svg)',

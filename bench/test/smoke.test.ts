@@ -69,7 +69,7 @@ describe('bench smoke', () => {
 
   it('measures every overhead subject (bare, floor, tokenrelay, the axios peers), each client in its own process, without a refresh or a 401', async () => {
     const options = { requests: 8, rounds: 2, warmup: 4, concurrency: 4, target: 1.03 };
-    const report = await runOverhead(() => {}, { clients: CLIENT_NAMES, options });
+    const report = await runOverhead(() => {}, { clients: CLIENT_NAMES, options, processes: 2 });
     expect(report.problems).toEqual([]);
     expect(report.skipped).toEqual([]);
     expect(report.measurements.map((m) => `${m.client} ${m.mode}`)).toEqual(

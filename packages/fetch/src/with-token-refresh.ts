@@ -10,6 +10,7 @@ import {
   CREDENTIAL_HEADERS,
   discard,
   followRedirects,
+  freshToken,
   isRedirect,
   isRequest,
   managerFor,
@@ -42,6 +43,11 @@ interface Settings {
   readonly followRedirects: boolean;
   /** A custom header name fetch would forward on a redirect to another origin. */
   readonly headerFollowsRedirects: boolean;
+  /**
+   * The one manager of every request, when nothing about a request can change what is done with it (no resolver,
+   * no `skip` rule) and the wrapper follows redirects: then `fetch(url)` with a fresh token takes `sendSimple`.
+   */
+  readonly simpleManager: TokenManager | undefined;
 }
 
 /** Methods fetch upper-cases; any other method keeps its case (as `patch` does in fetch). */
@@ -114,6 +120,7 @@ function settingsOf(
   if (redirects !== 'wrapper' && redirects !== 'fetch') {
     throw new ConfigurationError("`redirects` must be 'wrapper' or 'fetch'");
   }
+  const simple = typeof manager !== 'function' && options.skip === undefined && redirects === 'wrapper';
   return {
     // Called as a plain function, never as a method of this object: a browser's `window.fetch` throws "Illegal
     // invocation" when its receiver is anything but the window (or undefined).
@@ -127,6 +134,7 @@ function settingsOf(
     replayBufferBytes,
     followRedirects: redirects === 'wrapper',
     headerFollowsRedirects: !CREDENTIAL_HEADERS.includes(common.headerName.toLowerCase()),
+    simpleManager: simple ? manager : undefined,
   };
 }
 
@@ -142,7 +150,16 @@ export function withTokenRefresh(
   options: FetchTokenRefreshOptions,
 ): TokenRefreshFetch {
   const settings = settingsOf(fetch, manager, options);
-  return (input, init) => fetchWithToken(settings, input, init);
+  return (input, init) => {
+    // The usual call, `fetch(url)` with a fresh token, where no rule looks at the request: no init to copy, no
+    // method or signal to read, nothing to buffer. A relative URL in a browser resolves against the page first.
+    const simple = settings.simpleManager;
+    if (simple !== undefined && init === undefined && typeof input === 'string' && pageUrl() === undefined) {
+      const token = settings.isAllowed(input) ? freshToken(simple) : undefined;
+      if (token !== undefined) return sendSimple(settings, simple, input, token);
+    }
+    return fetchWithToken(settings, input, init);
+  };
 }
 
 /** One call through the wrapper: what each pass (the first send, a redirect hop, the replay) needs. */
@@ -231,9 +248,29 @@ async function fetchWithToken(
       throw abortedOr(signal, error);
     }
   } else token = pending;
-  const first = await send(call, token, true);
-  const { response } = first;
-  if (!first.carriedToken || !s.wantsRefresh(response.status, response, wwwAuthenticateOf)) return response;
+  return finish(call, manager, token, signal, await send(call, token, true));
+}
+
+/** After the first pass: its response, or (when it carried the token and asks for a refresh) the replay's. */
+const finish = (
+  call: Call,
+  manager: TokenManager,
+  token: AccessToken,
+  signal: AbortSignal | undefined,
+  { response, carriedToken }: Sent,
+): Response | Promise<Response> =>
+  carriedToken && call.s.wantsRefresh(response.status, response, wwwAuthenticateOf)
+    ? refreshAndReplay(call, manager, token, signal, response)
+    : response;
+
+/** The first pass carried `token` and its response asks for a refresh: one refresh, then one replay. */
+async function refreshAndReplay(
+  call: Call,
+  manager: TokenManager,
+  token: AccessToken,
+  signal: AbortSignal | undefined,
+  response: Response,
+): Promise<Response> {
   discard(response);
   let fresh: AccessToken;
   try {
@@ -243,6 +280,47 @@ async function fetchWithToken(
   }
   // A second 401 is returned as it is: one replay, never a loop.
   return (await send(call, fresh, false)).response;
+}
+
+/**
+ * `fetch(url)`, the URL allowed, the token fresh: the first pass of `fetchWithToken` without its preparation (a
+ * call without init has no headers, body, method or signal of its own). A redirect or a response that asks for a
+ * refresh goes on as in `fetchWithToken`, from the call record it would have made.
+ */
+async function sendSimple(
+  s: Settings,
+  manager: TokenManager,
+  input: string,
+  token: AccessToken,
+): Promise<Response> {
+  const headers = new Headers();
+  headers.set(s.headerName, s.headerValue(token));
+  const init = { headers, redirect: 'manual' as const };
+  let response: Response;
+  try {
+    response = await s.fetch(input, init);
+  } catch (error) {
+    throw redactError(error, [token.token]);
+  }
+  const redirected = isRedirect(response);
+  if (!redirected && !s.wantsRefresh(response.status, response, wwwAuthenticateOf)) return response;
+  const call: Call = {
+    s,
+    input,
+    init: undefined,
+    plain: NO_INIT,
+    request: undefined,
+    target: input,
+    url: undefined,
+    headers: undefined,
+    method: 'GET',
+    redirect: 'follow',
+    follow: true,
+    replay: undefined,
+  };
+  // Not redirected: the response came from the allowed URL and asks for a refresh (`finish` would ask again).
+  if (!redirected) return refreshAndReplay(call, manager, token, undefined, response);
+  return finish(call, manager, token, undefined, await settle(call, token, response, headers));
 }
 
 const wwwAuthenticateOf = (response: Response): string | null => response.headers.get('www-authenticate');

@@ -11,9 +11,13 @@ const readBody = async (response: Response): Promise<unknown> => {
   }
 };
 
-/** The fetch adapter as the shared suites drive it (conformance over msw, integration against oidc-provider). */
-export const adapter: ConformanceAdapter = {
-  name: `fetch (Node ${process.versions.node}, undici ${process.versions.undici})`,
+/**
+ * The fetch adapter as the shared suites drive it (conformance over msw, integration against oidc-provider).
+ * With `bareCalls`, a request with no method, header, body or signal of its own is sent as `fetch(url)`: the
+ * wrapper's shortest path, which a call with an init never takes.
+ */
+export const adapterFor = (bareCalls: boolean): ConformanceAdapter => ({
+  name: `fetch (Node ${process.versions.node}, undici ${process.versions.undici})${bareCalls ? ', calls without init where possible' : ''}`,
   makeClient({ manager, apiOrigin, headerName, managerOf }) {
     // The global fetch as msw patched it, looked up per call.
     const api = withTokenRefresh(
@@ -32,13 +36,22 @@ export const adapter: ConformanceAdapter = {
           ...(req.timeoutMs === undefined ? [] : [AbortSignal.timeout(req.timeoutMs)]),
         ];
         // fetch resolves for every HTTP status; only tokenrelay errors, aborts and network errors reject.
-        const response = await api(req.url, {
-          method: req.method ?? 'GET',
-          headers,
-          ...(req.json === undefined ? {} : { body: JSON.stringify(req.json) }),
-          ...(signals.length === 0 ? {} : { signal: AbortSignal.any(signals) }),
-          ...(req.optOut ? { tokenRelay: false } : {}),
-        });
+        // `bareCalls`: a request with nothing of its own is sent as `fetch(url)`, with no init at all.
+        const plain =
+          bareCalls &&
+          (req.method ?? 'GET') === 'GET' &&
+          [...headers].length === 0 &&
+          signals.length === 0 &&
+          req.optOut !== true;
+        const response = plain
+          ? await api(req.url)
+          : await api(req.url, {
+              method: req.method ?? 'GET',
+              headers,
+              ...(req.json === undefined ? {} : { body: JSON.stringify(req.json) }),
+              ...(signals.length === 0 ? {} : { signal: AbortSignal.any(signals) }),
+              ...(req.optOut ? { tokenRelay: false } : {}),
+            });
         return { status: response.status, body: await readBody(response) };
       },
       unwrapError: (error) => error,
@@ -51,4 +64,6 @@ export const adapter: ConformanceAdapter = {
     'derived-clients':
       'fetch has no base URL: `origins` is required when wrapping, and a request names its full URL',
   },
-};
+});
+
+export const adapter: ConformanceAdapter = adapterFor(false);

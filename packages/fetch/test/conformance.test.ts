@@ -1,4 +1,6 @@
 import { runConformanceSuite } from '@tokenrelay/test-utils/conformance';
-import { adapter } from './adapter.ts';
+import { adapterFor } from './adapter.ts';
 
-runConformanceSuite(adapter);
+runConformanceSuite(adapterFor(false));
+// The same scenarios with `fetch(url)` wherever a request has nothing of its own to send.
+runConformanceSuite(adapterFor(true));

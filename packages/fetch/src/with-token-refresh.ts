@@ -283,9 +283,8 @@ async function refreshAndReplay(
 }
 
 /**
- * `fetch(url)`, the URL allowed, the token fresh: the first pass of `fetchWithToken` without its preparation (a
- * call without init has no headers, body, method or signal of its own). A redirect or a response that asks for a
- * refresh goes on as in `fetchWithToken`, from the call record it would have made.
+ * `fetch(url)`, the URL allowed, the token fresh: the call record `fetchWithToken` would build for it, without the
+ * preparation (a call without init has no headers, body, method or signal of its own), then the same passes.
  */
 async function sendSimple(
   s: Settings,
@@ -293,17 +292,6 @@ async function sendSimple(
   input: string,
   token: AccessToken,
 ): Promise<Response> {
-  const headers = new Headers();
-  headers.set(s.headerName, s.headerValue(token));
-  const init = { headers, redirect: 'manual' as const };
-  let response: Response;
-  try {
-    response = await s.fetch(input, init);
-  } catch (error) {
-    throw redactError(error, [token.token]);
-  }
-  const redirected = isRedirect(response);
-  if (!redirected && !s.wantsRefresh(response.status, response, wwwAuthenticateOf)) return response;
   const call: Call = {
     s,
     input,
@@ -318,9 +306,7 @@ async function sendSimple(
     follow: true,
     replay: undefined,
   };
-  // Not redirected: the response came from the allowed URL and asks for a refresh (`finish` would ask again).
-  if (!redirected) return refreshAndReplay(call, manager, token, undefined, response);
-  return finish(call, manager, token, undefined, await settle(call, token, response, headers));
+  return finish(call, manager, token, undefined, await send(call, token, true));
 }
 
 const wwwAuthenticateOf = (response: Response): string | null => response.headers.get('www-authenticate');

@@ -9,7 +9,7 @@ import { type FetchTokenRefreshOptions, withTokenRefresh } from '@tokenrelay/fet
 import { useEmulation } from '@tokenrelay/test-utils/vitest';
 import { HttpResponse, http } from 'msw';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { echoOf, rejectionOf } from './harness.ts';
+import { echoOf, rejectionOf, warm } from './harness.ts';
 
 const { fx, emu: oauth, mswUse } = useEmulation();
 let manager: TokenManager;
@@ -64,66 +64,72 @@ describe('the token', () => {
   });
 });
 
-describe('a 401', () => {
-  it('refreshes once and replays the request with the new token', async () => {
-    const api = wrap();
-    oauth.expireAccessTokens();
-    const response = await api(oauth.apiUrl('/orders?page=2'), { method: 'POST', body: 'x' });
-    expect(response.status).toBe(200);
-    const echo = await echoOf(response);
-    expect(echo).toMatchObject({ tokenSerial: 2, method: 'POST', path: '/orders?page=2', body: 'x' });
-    expect(oauth.counters.successfulRefreshes).toBe(1);
-    expect(apiLog().map((r) => r.status)).toEqual([401, 200]);
-  });
+for (const ready of [false, true]) {
+  describe(ready ? 'a 401, the manager ready (fetch(url) takes the shortest path)' : 'a 401', () => {
+    beforeEach(async () => {
+      if (ready) await warm(manager);
+    });
 
-  it('is followed by one refresh for many concurrent requests', async () => {
-    const api = wrap();
-    oauth.expireAccessTokens();
-    const responses = await Promise.all(Array.from({ length: 8 }, (_, i) => api(oauth.apiUrl(`/n/${i}`))));
-    expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
-    const serials = await Promise.all(responses.map(async (r) => (await echoOf(r)).tokenSerial));
-    expect(new Set(serials)).toEqual(new Set([2]));
-    expect(oauth.counters.tokenCalls).toBe(1);
-    expect(oauth.counters.reuseDetections).toBe(0);
-  });
+    it('refreshes once and replays the request with the new token', async () => {
+      const api = wrap();
+      oauth.expireAccessTokens();
+      const response = await api(oauth.apiUrl('/orders?page=2'), { method: 'POST', body: 'x' });
+      expect(response.status).toBe(200);
+      const echo = await echoOf(response);
+      expect(echo).toMatchObject({ tokenSerial: 2, method: 'POST', path: '/orders?page=2', body: 'x' });
+      expect(oauth.counters.successfulRefreshes).toBe(1);
+      expect(apiLog().map((r) => r.status)).toEqual([401, 200]);
+    });
 
-  it('returns a second 401 as it is: one replay, no loop', async () => {
-    let calls = 0;
-    mswUse(
-      http.get(oauth.apiUrl('/always-401'), () => {
-        calls += 1;
-        return HttpResponse.json({ calls }, { status: 401, headers: { 'www-authenticate': 'Bearer' } });
-      }),
-    );
-    const response = await wrap()(oauth.apiUrl('/always-401'));
-    expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ calls: 2 });
-    expect(oauth.counters.successfulRefreshes).toBe(1);
-  });
+    it('is followed by one refresh for many concurrent requests', async () => {
+      const api = wrap();
+      oauth.expireAccessTokens();
+      const responses = await Promise.all(Array.from({ length: 8 }, (_, i) => api(oauth.apiUrl(`/n/${i}`))));
+      expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
+      const serials = await Promise.all(responses.map(async (r) => (await echoOf(r)).tokenSerial));
+      expect(new Set(serials)).toEqual(new Set([2]));
+      expect(oauth.counters.tokenCalls).toBe(1);
+      expect(oauth.counters.reuseDetections).toBe(0);
+    });
 
-  it('is not refreshed for insufficient_scope, nor when shouldRefresh says no', async () => {
-    expect((await wrap()(oauth.apiUrl('/forbidden'))).status).toBe(403);
-    oauth.expireAccessTokens();
-    const never = wrap({ shouldRefresh: () => false });
-    expect((await never(oauth.apiUrl('/me'))).status).toBe(401);
-    expect(oauth.counters.tokenCalls).toBe(0);
-  });
+    it('returns a second 401 as it is: one replay, no loop', async () => {
+      let calls = 0;
+      mswUse(
+        http.get(oauth.apiUrl('/always-401'), () => {
+          calls += 1;
+          return HttpResponse.json({ calls }, { status: 401, headers: { 'www-authenticate': 'Bearer' } });
+        }),
+      );
+      const response = await wrap()(oauth.apiUrl('/always-401'));
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ calls: 2 });
+      expect(oauth.counters.successfulRefreshes).toBe(1);
+    });
 
-  it('on a revoked grant rejects with ReauthRequiredError, the endpoint error kept as cause', async () => {
-    const api = wrap();
-    const reauth: unknown[] = [];
-    manager.on('reauth-required', (event) => reauth.push(event));
-    oauth.revokeGrant();
-    oauth.expireAccessTokens();
-    const error = await rejectionOf(api(oauth.apiUrl('/me')));
-    expect(error).toBeInstanceOf(ReauthRequiredError);
-    expect((error as ReauthRequiredError).cause).toBeInstanceOf(TokenEndpointError);
-    expect(reauth).toHaveLength(1);
-    // Later calls fail the same way without a network round trip per call.
-    expect(isTokenRelayError(await rejectionOf(api(oauth.apiUrl('/me'))), 'REAUTH_REQUIRED')).toBe(true);
-    expect(apiLog().map((r) => r.status)).toEqual([401]);
+    it('is not refreshed for insufficient_scope, nor when shouldRefresh says no', async () => {
+      expect((await wrap()(oauth.apiUrl('/forbidden'))).status).toBe(403);
+      oauth.expireAccessTokens();
+      const never = wrap({ shouldRefresh: () => false });
+      expect((await never(oauth.apiUrl('/me'))).status).toBe(401);
+      expect(oauth.counters.tokenCalls).toBe(0);
+    });
+
+    it('on a revoked grant rejects with ReauthRequiredError, the endpoint error kept as cause', async () => {
+      const api = wrap();
+      const reauth: unknown[] = [];
+      manager.on('reauth-required', (event) => reauth.push(event));
+      oauth.revokeGrant();
+      oauth.expireAccessTokens();
+      const error = await rejectionOf(api(oauth.apiUrl('/me')));
+      expect(error).toBeInstanceOf(ReauthRequiredError);
+      expect((error as ReauthRequiredError).cause).toBeInstanceOf(TokenEndpointError);
+      expect(reauth).toHaveLength(1);
+      // Later calls fail the same way without a network round trip per call.
+      expect(isTokenRelayError(await rejectionOf(api(oauth.apiUrl('/me'))), 'REAUTH_REQUIRED')).toBe(true);
+      expect(apiLog().map((r) => r.status)).toEqual([401]);
+    });
   });
-});
+}
 
 describe('aborts', () => {
   it('reject with the signal reason while the request waits for a refresh, before anything is sent', async () => {

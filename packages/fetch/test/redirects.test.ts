@@ -3,7 +3,7 @@ import { type FetchLike, type FetchTokenRefreshOptions, withTokenRefresh } from 
 import { useEmulation } from '@tokenrelay/test-utils/vitest';
 import { HttpResponse, http } from 'msw';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { echoOf, rejectionOf } from './harness.ts';
+import { echoOf, leakyFetch, rejectionOf } from './harness.ts';
 
 const { fx, emu: oauth, mswUse } = useEmulation();
 let manager: TokenManager;
@@ -16,22 +16,6 @@ const otherSawNoToken = (): void => {
   const seen = oauth.counters.requestsSeenBy(oauth.otherOrigin);
   expect(seen.length).toBeGreaterThan(0);
   expect(seen.map((r) => r.authorization)).toEqual(seen.map(() => undefined));
-};
-
-/**
- * A fetch that follows redirects and keeps every header on every hop, as a careless custom fetch might. It
- * honours `redirect: 'manual'` like any fetch.
- */
-const leakyFetch: FetchLike = async (input, init) => {
-  let url = new URL(input instanceof Request ? input.url : input);
-  let response = await fetch(url, { ...init, redirect: 'manual' });
-  for (let hop = 0; hop < 5 && init?.redirect !== 'manual'; hop += 1) {
-    const location = response.headers.get('location');
-    if (location === null) break;
-    url = new URL(location, url);
-    response = await fetch(url, { ...init, redirect: 'manual' });
-  }
-  return response;
 };
 
 const wrap = (inner: FetchLike, options: Partial<FetchTokenRefreshOptions> = {}) =>

@@ -1,7 +1,8 @@
 /**
  * `fetch(url)` with no init, on a manager that answers at once (a fresh token it has handed out before), takes the
  * wrapper's shortest path. These are the guarantees of the general path, checked on that one: each test first
- * warms the manager so that its token is fresh and ready, as in a steady stream of requests.
+ * warms the manager so that its token is fresh and ready, as in a steady stream of requests. (flow.test.ts runs
+ * its 401 tests on a warmed manager too: concurrent 401s and a second 401 are checked there.)
  */
 import { inspect } from 'node:util';
 import type { TokenManager } from '@tokenrelay/core';
@@ -9,16 +10,10 @@ import { type FetchLike, type FetchTokenRefreshOptions, withTokenRefresh } from 
 import { useEmulation } from '@tokenrelay/test-utils/vitest';
 import { HttpResponse, http } from 'msw';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { echoOf, rejectionOf } from './harness.ts';
+import { echoOf, leakyFetch, rejectionOf, warm } from './harness.ts';
 
 const { fx, emu: oauth, mswUse } = useEmulation();
 let manager: TokenManager;
-
-/** Until the manager answers without waiting (a few calls at most): the state of a client in steady use. */
-const warm = async (target: TokenManager): Promise<void> => {
-  for (let i = 0; i < 5 && target.peekAccessToken() === undefined; i++) await target.getAccessToken();
-  expect(target.peekAccessToken()).toBeDefined();
-};
 
 beforeEach(async () => {
   manager = fx.manager();
@@ -29,19 +24,6 @@ const apiLog = () => oauth.counters.requestsSeenBy(oauth.apiOrigin);
 
 const wrap = (inner: FetchLike = fetch, options: Partial<FetchTokenRefreshOptions> = {}) =>
   withTokenRefresh(inner, manager, { origins: oauth.apiOrigin, ...options });
-
-/** Follows redirects itself and keeps every header on every hop; honours `redirect: 'manual'`. */
-const leakyFetch: FetchLike = async (input, init) => {
-  let url = new URL(input instanceof Request ? input.url : input);
-  let response = await fetch(url, { ...init, redirect: 'manual' });
-  for (let hop = 0; hop < 5 && init?.redirect !== 'manual'; hop += 1) {
-    const location = response.headers.get('location');
-    if (location === null) break;
-    url = new URL(location, url);
-    response = await fetch(url, { ...init, redirect: 'manual' });
-  }
-  return response;
-};
 
 describe('fetch(url) on a ready token', () => {
   it('sends the token to the allowed origin only', async () => {
@@ -59,31 +41,6 @@ describe('fetch(url) on a ready token', () => {
     expect(await echoOf(response)).toMatchObject({ tokenSerial: 2, method: 'GET', path: '/orders?page=2' });
     expect(oauth.counters.successfulRefreshes).toBe(1);
     expect(apiLog().map((r) => r.status)).toEqual([401, 200]);
-  });
-
-  it('on 401s to many concurrent calls refreshes once', async () => {
-    const api = wrap();
-    oauth.expireAccessTokens();
-    const responses = await Promise.all(Array.from({ length: 8 }, (_, i) => api(oauth.apiUrl(`/n/${i}`))));
-    expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
-    const serials = await Promise.all(responses.map(async (r) => (await echoOf(r)).tokenSerial));
-    expect(new Set(serials)).toEqual(new Set([2]));
-    expect(oauth.counters.tokenCalls).toBe(1);
-    expect(oauth.counters.reuseDetections).toBe(0);
-  });
-
-  it('returns a second 401 as it is: one replay, no loop', async () => {
-    let calls = 0;
-    mswUse(
-      http.get(oauth.apiUrl('/always-401'), () => {
-        calls += 1;
-        return HttpResponse.json({ calls }, { status: 401, headers: { 'www-authenticate': 'Bearer' } });
-      }),
-    );
-    const response = await wrap()(oauth.apiUrl('/always-401'));
-    expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ calls: 2 });
-    expect(oauth.counters.successfulRefreshes).toBe(1);
   });
 
   it('asks a custom shouldRefresh once per response it looks at', async () => {

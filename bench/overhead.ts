@@ -12,8 +12,9 @@
  * application does not run (that cost 1-1.5 points per adapter in the runs of 2026-12-03). Each client runs in
  * BENCH_PROCESSES processes, one after another, and their rounds are pooled: the ratio an adapter shows moved by up
  * to 2 points from one process to the next in the runs of 2026-12-03 (and a process's CPU per request by up to
- * 1.6x, bare included), while two copies of the adapter in one process agreed within 0.5 points. The target is tokenrelay/bare <= 1.03 in wall time per request, or tokenrelay/floor <= 1.01 where
- * the floor itself is above that; the client's CPU time per request is reported beside it.
+ * 1.6x, bare included), while two copies of the adapter in one process agreed within 0.5 points. The target is
+ * tokenrelay/bare <= 1.03 in wall time per request, or tokenrelay/floor <= 1.01 where the floor itself is above
+ * that; the client's CPU time per request is reported beside it.
  *
  *   corepack pnpm run bench                      # everything (peers, scale, overhead), then the reports
  *   corepack pnpm exec node bench/overhead.ts    # this part alone, the packages as last built
@@ -119,7 +120,7 @@ export async function runOverhead(
   const problems: string[] = [];
   try {
     for (const client of clients) {
-      const pooled = new Map<Mode, Round[]>(MODES.map((mode) => [mode, []]));
+      const pooled: Record<Mode, Round[]> = { sequential: [], concurrent: [] };
       let names: readonly string[] = [];
       for (let p = 1; p <= processes; p++) {
         const before = await server.counts();
@@ -144,15 +145,16 @@ export async function runOverhead(
         names = outcome.names;
         for (const mode of MODES) {
           const rounds = outcome.rounds[mode];
-          pooled.get(mode)?.push(...rounds);
+          pooled[mode].push(...rounds);
           log(
             `${client.padEnd(5)} ${mode.padEnd(10)} process ${p}/${processes}: ${ratios(summarize(client, names, mode, rounds, options))}`,
           );
         }
       }
-      if (names.length === 0 || pooled.get('sequential')?.length === 0) continue;
+      // No process measured (skipped, or the first one failed).
+      if (names.length === 0) continue;
       for (const mode of MODES) {
-        const result = summarize(client, names, mode, pooled.get(mode) ?? [], options);
+        const result = summarize(client, names, mode, pooled[mode], options);
         measurements.push(result);
         log(`${client.padEnd(5)} ${mode.padEnd(10)} pooled: ${ratios(result)}`);
       }

@@ -10,7 +10,6 @@ import {
   CREDENTIAL_HEADERS,
   discard,
   followRedirects,
-  freshToken,
   isRedirect,
   isRequest,
   managerFor,
@@ -43,11 +42,6 @@ interface Settings {
   readonly followRedirects: boolean;
   /** A custom header name fetch would forward on a redirect to another origin. */
   readonly headerFollowsRedirects: boolean;
-  /**
-   * The one manager of every request, when nothing about a request can change what is done with it (no resolver,
-   * no `skip` rule) and the wrapper follows redirects: then `fetch(url)` with a fresh token takes `sendSimple`.
-   */
-  readonly simpleManager: TokenManager | undefined;
 }
 
 /** Methods fetch upper-cases; any other method keeps its case (as `patch` does in fetch). */
@@ -120,7 +114,6 @@ function settingsOf(
   if (redirects !== 'wrapper' && redirects !== 'fetch') {
     throw new ConfigurationError("`redirects` must be 'wrapper' or 'fetch'");
   }
-  const simple = typeof manager !== 'function' && options.skip === undefined && redirects === 'wrapper';
   return {
     // Called as a plain function, never as a method of this object: a browser's `window.fetch` throws "Illegal
     // invocation" when its receiver is anything but the window (or undefined).
@@ -134,7 +127,6 @@ function settingsOf(
     replayBufferBytes,
     followRedirects: redirects === 'wrapper',
     headerFollowsRedirects: !CREDENTIAL_HEADERS.includes(common.headerName.toLowerCase()),
-    simpleManager: simple ? manager : undefined,
   };
 }
 
@@ -150,16 +142,7 @@ export function withTokenRefresh(
   options: FetchTokenRefreshOptions,
 ): TokenRefreshFetch {
   const settings = settingsOf(fetch, manager, options);
-  return (input, init) => {
-    // The usual call, `fetch(url)` with a fresh token, where no rule looks at the request: no init to copy, no
-    // method or signal to read, nothing to buffer. A relative URL in a browser resolves against the page first.
-    const simple = settings.simpleManager;
-    if (simple !== undefined && init === undefined && typeof input === 'string' && pageUrl() === undefined) {
-      const token = settings.isAllowed(input) ? freshToken(simple) : undefined;
-      if (token !== undefined) return sendSimple(settings, simple, input, token);
-    }
-    return fetchWithToken(settings, input, init);
-  };
+  return (input, init) => fetchWithToken(settings, input, init);
 }
 
 /** One call through the wrapper: what each pass (the first send, a redirect hop, the replay) needs. */
@@ -248,29 +231,9 @@ async function fetchWithToken(
       throw abortedOr(signal, error);
     }
   } else token = pending;
-  return finish(call, manager, token, signal, await send(call, token, true));
-}
-
-/** After the first pass: its response, or (when it carried the token and asks for a refresh) the replay's. */
-const finish = (
-  call: Call,
-  manager: TokenManager,
-  token: AccessToken,
-  signal: AbortSignal | undefined,
-  { response, carriedToken }: Sent,
-): Response | Promise<Response> =>
-  carriedToken && call.s.wantsRefresh(response.status, response, wwwAuthenticateOf)
-    ? refreshAndReplay(call, manager, token, signal, response)
-    : response;
-
-/** The first pass carried `token` and its response asks for a refresh: one refresh, then one replay. */
-async function refreshAndReplay(
-  call: Call,
-  manager: TokenManager,
-  token: AccessToken,
-  signal: AbortSignal | undefined,
-  response: Response,
-): Promise<Response> {
+  const first = await send(call, token, true);
+  const { response } = first;
+  if (!first.carriedToken || !s.wantsRefresh(response.status, response, wwwAuthenticateOf)) return response;
   discard(response);
   let fresh: AccessToken;
   try {
@@ -280,33 +243,6 @@ async function refreshAndReplay(
   }
   // A second 401 is returned as it is: one replay, never a loop.
   return (await send(call, fresh, false)).response;
-}
-
-/**
- * `fetch(url)`, the URL allowed, the token fresh: the call record `fetchWithToken` would build for it, without the
- * preparation (a call without init has no headers, body, method or signal of its own), then the same passes.
- */
-async function sendSimple(
-  s: Settings,
-  manager: TokenManager,
-  input: string,
-  token: AccessToken,
-): Promise<Response> {
-  const call: Call = {
-    s,
-    input,
-    init: undefined,
-    plain: NO_INIT,
-    request: undefined,
-    target: input,
-    url: undefined,
-    headers: undefined,
-    method: 'GET',
-    redirect: 'follow',
-    follow: true,
-    replay: undefined,
-  };
-  return finish(call, manager, token, undefined, await send(call, token, true));
 }
 
 const wwwAuthenticateOf = (response: Response): string | null => response.headers.get('www-authenticate');

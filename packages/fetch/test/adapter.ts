@@ -13,8 +13,8 @@ const readBody = async (response: Response): Promise<unknown> => {
 
 /**
  * The fetch adapter as the shared suites drive it (conformance over msw, integration against oidc-provider).
- * With `bareCalls`, a request with no method, header, body or signal of its own is sent as `fetch(url)`: the
- * wrapper's shortest path, which a call with an init never takes.
+ * With `bareCalls`, a request with no method, header, body or signal of its own is sent as `fetch(url)`, with no
+ * init at all, as most GETs are written.
  */
 export const adapterFor = (bareCalls: boolean): ConformanceAdapter => ({
   name: `fetch (Node ${process.versions.node}, undici ${process.versions.undici})${bareCalls ? ', calls without init where possible' : ''}`,

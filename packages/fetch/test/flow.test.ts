@@ -65,7 +65,7 @@ describe('the token', () => {
 });
 
 for (const ready of [false, true]) {
-  describe(ready ? 'a 401, the manager ready (fetch(url) takes the shortest path)' : 'a 401', () => {
+  describe(ready ? 'a 401, the manager ready (its token taken without a promise)' : 'a 401', () => {
     beforeEach(async () => {
       if (ready) await warm(manager);
     });

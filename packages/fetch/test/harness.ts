@@ -38,8 +38,8 @@ export const leakyFetch: FetchLike = async (input, init) => {
 };
 
 /**
- * Until the manager answers without waiting (a few calls at most): the state of a client in steady use, where
- * `fetch(url)` takes the wrapper's shortest path.
+ * Until the manager answers without waiting (a few calls at most): the state of a client in steady use, where the
+ * token is taken without a promise.
  */
 export const warm = async (manager: TokenManager): Promise<void> => {
   for (let i = 0; i < 5 && manager.peekAccessToken() === undefined; i++) await manager.getAccessToken();

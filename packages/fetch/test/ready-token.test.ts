@@ -1,8 +1,8 @@
 /**
- * `fetch(url)` with no init, on a manager that answers at once (a fresh token it has handed out before), takes the
- * wrapper's shortest path. These are the guarantees of the general path, checked on that one: each test first
- * warms the manager so that its token is fresh and ready, as in a steady stream of requests. (flow.test.ts runs
- * its 401 tests on a warmed manager too: concurrent 401s and a second 401 are checked there.)
+ * `fetch(url)` with no init, on a manager that answers at once (a fresh token it has handed out before, taken
+ * without a promise): the state of a steady stream of requests, where most tests start from a new manager. Each
+ * test first warms the manager. (flow.test.ts runs its 401 tests on a warmed manager too: concurrent 401s and a
+ * second 401 are checked there.)
  */
 import { inspect } from 'node:util';
 import type { TokenManager } from '@tokenrelay/core';

@@ -9,7 +9,8 @@
  * (sequential) or wave by wave (BENCH_CONCURRENCY requests started together), in rounds, after a warm-up; see
  * measure.ts. Each client is measured in processes of its own, as an application loads one HTTP client and its
  * adapter: in one process, the kit's shared code would also be shaped by the three other adapters, which an
- * application does not run (that cost 1-1.5 points per adapter in the runs of 2026-12-03). Each client runs in
+ * application does not run (on 2026-12-03, sequentially: fetch 1.039 in one shared process against 1.025 alone, got
+ * 1.041 against 1.035, axios and ky the same within 0.2 points). Each client runs in
  * BENCH_PROCESSES processes, one after another, and their rounds are pooled: the ratio an adapter shows moved by up
  * to 2 points from one process to the next in the runs of 2026-12-03 (and a process's CPU per request by up to
  * 1.6x, bare included), while two copies of the adapter in one process agreed within 0.5 points. The target is

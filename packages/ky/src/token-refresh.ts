@@ -40,6 +40,10 @@ import { sendFollowing } from './send-following.ts';
 /** ky's documented default for `timeout`. */
 const KY_DEFAULT_TIMEOUT_MS = 10_000;
 
+/** ky 2.1's `totalTimeout` (absent from 2.0's options), which aborts the call's signal when it runs out. */
+const hasTotalTimeout = (options: Options): boolean =>
+  typeof (options as { readonly totalTimeout?: unknown }).totalTimeout === 'number';
+
 const otherKyError = (): ConfigurationError =>
   new ConfigurationError(
     'The replay after a refresh was ignored: the ky running this request is another copy than the one @tokenrelay/ky imports (two ky installs, or a bundler alias). Make both resolve to one ky.',
@@ -120,9 +124,13 @@ function clientHooks(
 
   const init: InitHook = (kyOptions) => {
     if (optedOut(kyOptions.context)) return;
-    // ky copies `context` for each call; a copy made here is certain to be this call's own, and is its key.
-    const context = { ...kyOptions.context };
-    kyOptions.context = context;
+    // The call's `context` is its key. ky hands init hooks a fresh copy of it; one that already carries a state (an
+    // earlier init hook gave calls one shared object) is copied again, so that each call has its own.
+    let { context } = kyOptions;
+    if (context === undefined || states.get(context) !== undefined) {
+      context = { ...context };
+      kyOptions.context = context;
+    }
     const state = states.ensure(context);
     kyOptions.fetch = replayFetch(rules, kyOptions.fetch ?? globalFetch, state);
     // The 401 is answered in the call's fetch, and our afterResponse hook (with the response clone ky makes for it)
@@ -145,6 +153,7 @@ function clientHooks(
     }
     // ky's `timeout` (default 10 s) is not in the options its later hooks see.
     state.timeoutMs = kyOptions.timeout === false ? undefined : (kyOptions.timeout ?? KY_DEFAULT_TIMEOUT_MS);
+    state.abortable = state.timeoutMs !== undefined || kyOptions.signal != null || hasTotalTimeout(kyOptions);
     const limit = callerRetryLimit(kyOptions.retry);
     if (limit === undefined) return;
     // With retries off, a stream body is not teed just in case: a 401 then says it could not be replayed.

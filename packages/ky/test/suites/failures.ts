@@ -63,6 +63,28 @@ export function failureSuite(h: Harness, { ky }: KyVersion): void {
       expect(error).toEqual(new Error('caller gave up'));
       expect(Date.now() - started).toBeLessThan(2_000);
     });
+
+    it('with timeout: false, still stops waiting for a refresh when the caller aborts', async () => {
+      const { api } = client({ timeout: false });
+      emu.expireAccessTokens();
+      emu.faults.enqueue({ type: 'latency', ms: 5_000 });
+      const controller = new AbortController();
+      const started = Date.now();
+      const pending = rejectionOf(api.get('things', { signal: controller.signal }));
+      setTimeout(() => controller.abort(new Error('caller gave up')), 50);
+      const error = await pending;
+      expect(error).toEqual(new Error('caller gave up'));
+      expect(Date.now() - started).toBeLessThan(2_000);
+    });
+
+    it('with timeout: false and no signal (nothing can abort the call), refreshes and replays as ever', async () => {
+      const { api } = client({ timeout: false });
+      emu.expireAccessTokens();
+      const body = await api.get('things').json<ApiEcho>();
+      expect(body.tokenSerial).toBe(2);
+      expect(h.apiStatuses()).toEqual([401, 200]);
+      expect(emu.counters.tokenCalls).toBe(1);
+    });
   });
 
   describe('printing ky’s errors', () => {

@@ -24,13 +24,8 @@ export interface RequestState {
   manager: TokenManager | undefined;
   /** The token the latest attempt carried; `undefined` when it went out without ours. */
   sent: AccessToken | undefined;
-  /** Every token this call sent: what its errors must never show. */
-  readonly tokens: string[];
-  /**
-   * The 401 is answered from our `afterResponse` hook, not from the call's fetch: the client we extend has
-   * `afterResponse` hooks of its own, which see every response before ours.
-   */
-  viaHook: boolean;
+  /** Every token this call sent (`undefined` until it sends one): what its errors must never show. */
+  tokens: string[] | undefined;
   /** ky's `retryCount` for the next attempt (0, then what our first `beforeRetry` hook was told). */
   retryCount: number;
   /** ky's `retry.limit` for this call, as its hooks see it. */
@@ -88,8 +83,7 @@ export function createRequestStates(): RequestStates {
           abortable: true,
           manager: undefined,
           sent: undefined,
-          tokens: [],
-          viaHook: false,
+          tokens: undefined,
           retryCount: 0,
           retryLimit: 0,
           replays: 0,

@@ -112,20 +112,19 @@ export async function refreshThenReplay(
  * the call answers 401s here (not when the client we extend has `afterResponse` hooks that must see them first).
  */
 export function replayFetch(rules: ReplayRules, underlying: FetchLike, state: RequestState): FetchLike {
-  return (input, init) => {
+  return async (input, init) => {
     // What ky's `retryCount` is for this attempt (our first beforeRetry hook keeps it).
     const retryCount = state.retryCount;
-    return rules.send(underlying, state, input, init).then((response) => {
-      if (rules.viaHook || !isRequest(input)) return response;
-      const start = startsRefresh(rules, state, response);
-      if (start === undefined) return response;
-      return refreshThenReplay(rules, state, start, input, retryCount).then(
-        () => response,
-        (error: unknown) => {
-          discard(response);
-          throw error;
-        },
-      );
-    });
+    const response = await rules.send(underlying, state, input, init);
+    if (rules.viaHook || !isRequest(input)) return response;
+    const start = startsRefresh(rules, state, response);
+    if (start === undefined) return response;
+    try {
+      await refreshThenReplay(rules, state, start, input, retryCount);
+    } catch (error) {
+      discard(response);
+      throw error;
+    }
+    return response;
   };
 }

@@ -48,6 +48,8 @@ export interface RequestStates {
   get(context: object): RequestState | undefined;
   /** The state of a call, created when this is the first hook to see it. */
   ensure(context: object): RequestState;
+  /** A new state for a call whose `context` has none yet. */
+  create(context: object): RequestState;
 }
 
 /** `new` on a subclass of this adds the subclass's private fields to `target` itself. */
@@ -72,30 +74,29 @@ export function createRequestStates(): RequestStates {
       if (Object.isExtensible(context)) (new CallState(context) as CallState).#state = state;
     }
   }
+  const create = (context: object): RequestState => {
+    const state: RequestState = {
+      startedAt: Date.now(),
+      timeoutMs: undefined,
+      abortable: true,
+      manager: undefined,
+      sent: undefined,
+      tokens: undefined,
+      retryCount: 0,
+      retryLimit: 0,
+      replays: 0,
+      refreshed: false,
+      replayToken: undefined,
+      replayPending: false,
+      thrown: undefined,
+      notReplayable: undefined,
+    };
+    CallState.set(context, state);
+    return state;
+  };
   return {
     get: (context) => CallState.get(context),
-    ensure(context) {
-      let state = CallState.get(context);
-      if (state === undefined) {
-        state = {
-          startedAt: Date.now(),
-          timeoutMs: undefined,
-          abortable: true,
-          manager: undefined,
-          sent: undefined,
-          tokens: undefined,
-          retryCount: 0,
-          retryLimit: 0,
-          replays: 0,
-          refreshed: false,
-          replayToken: undefined,
-          replayPending: false,
-          thrown: undefined,
-          notReplayable: undefined,
-        };
-        CallState.set(context, state);
-      }
-      return state;
-    },
+    ensure: (context) => CallState.get(context) ?? create(context),
+    create,
   };
 }

@@ -136,13 +136,13 @@ function clientHooks(
   const init: InitHook = (kyOptions) => {
     if (optedOut(kyOptions.context)) return;
     // The call's `context` is its key. ky hands init hooks a fresh copy of it; one that already carries a state (an
-    // earlier init hook gave calls one shared object) is copied again, so that each call has its own.
+    // earlier init hook gave calls one shared object) or cannot take one (frozen) is copied again.
     let { context } = kyOptions;
-    if (context === undefined || states.get(context) !== undefined) {
+    if (context === undefined || !Object.isExtensible(context) || states.get(context) !== undefined) {
       context = { ...context };
       kyOptions.context = context;
     }
-    const state = states.ensure(context);
+    const state = states.create(context);
     kyOptions.fetch = replayFetch(rules, kyOptions.fetch ?? globalFetch, state);
     if (retriesBeforeOurs) {
       const { hooks } = kyOptions;

@@ -182,6 +182,22 @@ export function callSuite(h: Harness, { ky }: KyVersion): void {
       expect(seen).toEqual(['one', 'one']);
     });
 
+    it('is kept even when an earlier init hook freezes the context', async () => {
+      const { api } = client({
+        hooks: {
+          init: [
+            (options) => {
+              options.context = Object.freeze({ tenant: 'one' });
+            },
+          ],
+        },
+      });
+      emu.expireAccessTokens();
+      const body = await api.get('things').json<ApiEcho>();
+      expect(body.tokenSerial).toBe(2);
+      expect(h.apiStatuses()).toEqual([401, 200]);
+    });
+
     it('never shows in the options a hook prints, even with showHidden', async () => {
       const printed: string[] = [];
       const { manager, api } = client({

@@ -19,19 +19,18 @@ const laterThisLoop = (task: () => void): { cancel: () => void } => {
 
 /**
  * Runs `work` with a signal that aborts when the request's does, or, with ky's timeout on, when the call's time is
- * up; the latter rejects with ky's own `TimeoutError`, the wait's error as its `cause`. A call that nothing can abort
- * (`state.abortable` false: no `signal`, `timeout: false`, no `totalTimeout`) waits with no signal at all, so the
- * wait holds no abort listener. Without a timeout, `work`'s own promise is returned: no promise of ours per wait.
+ * up; the latter rejects with ky's own `TimeoutError`, the wait's error as its `cause`. Without a timeout, `work`'s own
+ * promise is returned: no promise of ours per wait. The request's signal is always passed: even with no `signal`
+ * option, a `Request` given as ky's input brings its own, which hooks cannot tell from ky's.
  */
 export function boundedWait<T>(
   request: Request,
-  state: Pick<RequestState, 'timeoutMs' | 'startedAt' | 'abortable'>,
-  work: (signal: AbortSignal | undefined) => Promise<T>,
+  state: Pick<RequestState, 'timeoutMs' | 'startedAt'>,
+  work: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const timeout = state.timeoutMs;
   const outer = request.signal;
-  if (timeout === undefined) return work(state.abortable ? outer : undefined);
-  if (outer.aborted) return work(outer);
+  if (timeout === undefined || outer.aborted) return work(outer);
   return timedWait(request, timeout, state.startedAt, work);
 }
 

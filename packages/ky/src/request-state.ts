@@ -14,12 +14,6 @@ export interface RequestState {
   readonly startedAt: number;
   /** ky's `timeout` for this call (from the init hook); `undefined` when off. */
   timeoutMs: number | undefined;
-  /**
-   * Whether anything can abort the call while it waits for a token: its `signal`, ky's `timeout` or `totalTimeout`
-   * (from the init hook; `true` when it did not see the call). When nothing can, a wait takes no abort listener
-   * (a `Request` that a caller's hook made with a signal of its own then stops at its send, not during the wait).
-   */
-  abortable: boolean;
   /** The manager of this call (a resolver may pick one per call). */
   manager: TokenManager | undefined;
   /** The token the latest attempt carried; `undefined` when it went out without ours. */
@@ -78,7 +72,6 @@ export function createRequestStates(): RequestStates {
     const state: RequestState = {
       startedAt: Date.now(),
       timeoutMs: undefined,
-      abortable: true,
       manager: undefined,
       sent: undefined,
       tokens: undefined,

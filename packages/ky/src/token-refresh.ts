@@ -40,10 +40,6 @@ import { sendFollowing } from './send-following.ts';
 /** ky's documented default for `timeout`. */
 const KY_DEFAULT_TIMEOUT_MS = 10_000;
 
-/** ky 2.1's `totalTimeout` (absent from 2.0's options), which aborts the call's signal when it runs out. */
-const hasTotalTimeout = (options: Options): boolean =>
-  typeof (options as { readonly totalTimeout?: unknown }).totalTimeout === 'number';
-
 const otherKyError = (): ConfigurationError =>
   new ConfigurationError(
     'The replay after a refresh was ignored: the ky running this request is another copy than the one @tokenrelay/ky imports (two ky installs, or a bundler alias). Make both resolve to one ky.',
@@ -156,7 +152,6 @@ function clientHooks(
     }
     // ky's `timeout` (default 10 s) is not in the options its later hooks see.
     state.timeoutMs = kyOptions.timeout === false ? undefined : (kyOptions.timeout ?? KY_DEFAULT_TIMEOUT_MS);
-    state.abortable = state.timeoutMs !== undefined || kyOptions.signal != null || hasTotalTimeout(kyOptions);
     const limit = callerRetryLimit(kyOptions.retry);
     if (limit === undefined) return;
     // With retries off, a stream body is not teed just in case: a 401 then says it could not be replayed.

@@ -19,9 +19,11 @@ const laterThisLoop = (task: () => void): { cancel: () => void } => {
 
 /**
  * Runs `work` with a signal that aborts when the request's does, or, with ky's timeout on, when the call's time is
- * up; the latter rejects with ky's own `TimeoutError`, the wait's error as its `cause`.
+ * up; the latter rejects with ky's own `TimeoutError`, the wait's error as its `cause`. Without a timeout, `work`'s own
+ * promise is returned: no promise of ours per wait. The request's signal is always passed: even with no `signal`
+ * option, a `Request` given as ky's input brings its own, which hooks cannot tell from ky's.
  */
-export async function boundedWait<T>(
+export function boundedWait<T>(
   request: Request,
   state: Pick<RequestState, 'timeoutMs' | 'startedAt'>,
   work: (signal: AbortSignal) => Promise<T>,
@@ -29,6 +31,17 @@ export async function boundedWait<T>(
   const timeout = state.timeoutMs;
   const outer = request.signal;
   if (timeout === undefined || outer.aborted) return work(outer);
+  return timedWait(request, timeout, state.startedAt, work);
+}
+
+/** The wait bounded by what is left of `timeout` (counted from `startedAt`) and by the request's signal. */
+async function timedWait<T>(
+  request: Request,
+  timeout: number,
+  startedAt: number,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const outer = request.signal;
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let timedOut = false;
@@ -39,7 +52,7 @@ export async function boundedWait<T>(
       return;
     }
     outer.addEventListener('abort', onAbort);
-    const left = Math.max(0, timeout - (Date.now() - state.startedAt));
+    const left = Math.max(0, timeout - (Date.now() - startedAt));
     timer = setTimeout(() => {
       timedOut = true;
       controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));

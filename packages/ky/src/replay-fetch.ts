@@ -27,6 +27,11 @@ export const REPLAY_RETRY_CODE = 'TOKEN_REFRESHED';
 const wwwAuthenticateOf = (response: Response): string | null => response.headers.get('www-authenticate');
 
 export interface ReplayRules {
+  /**
+   * The 401 is answered from our `afterResponse` hook, not from the call's fetch: the client we extend has
+   * `afterResponse` hooks of its own, which see every response before ours.
+   */
+  readonly viaHook: boolean;
   /** The kit's `shouldRefresh` rule (it reads `WWW-Authenticate` only when the rule needs it). */
   readonly wantsRefresh: AdapterSettings['wantsRefresh'];
   readonly policy: OriginPolicy;
@@ -107,20 +112,19 @@ export async function refreshThenReplay(
  * the call answers 401s here (not when the client we extend has `afterResponse` hooks that must see them first).
  */
 export function replayFetch(rules: ReplayRules, underlying: FetchLike, state: RequestState): FetchLike {
-  return (input, init) => {
+  return async (input, init) => {
     // What ky's `retryCount` is for this attempt (our first beforeRetry hook keeps it).
     const retryCount = state.retryCount;
-    return rules.send(underlying, state, input, init).then((response) => {
-      if (state.viaHook || !isRequest(input)) return response;
-      const start = startsRefresh(rules, state, response);
-      if (start === undefined) return response;
-      return refreshThenReplay(rules, state, start, input, retryCount).then(
-        () => response,
-        (error: unknown) => {
-          discard(response);
-          throw error;
-        },
-      );
-    });
+    const response = await rules.send(underlying, state, input, init);
+    if (rules.viaHook || !isRequest(input)) return response;
+    const start = startsRefresh(rules, state, response);
+    if (start === undefined) return response;
+    try {
+      await refreshThenReplay(rules, state, start, input, retryCount);
+    } catch (error) {
+      discard(response);
+      throw error;
+    }
+    return response;
   };
 }

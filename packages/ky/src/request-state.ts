@@ -18,13 +18,8 @@ export interface RequestState {
   manager: TokenManager | undefined;
   /** The token the latest attempt carried; `undefined` when it went out without ours. */
   sent: AccessToken | undefined;
-  /** Every token this call sent: what its errors must never show. */
-  readonly tokens: string[];
-  /**
-   * The 401 is answered from our `afterResponse` hook, not from the call's fetch: the client we extend has
-   * `afterResponse` hooks of its own, which see every response before ours.
-   */
-  viaHook: boolean;
+  /** Every token this call sent (`undefined` until it sends one): what its errors must never show. */
+  tokens: string[] | undefined;
   /** ky's `retryCount` for the next attempt (0, then what our first `beforeRetry` hook was told). */
   retryCount: number;
   /** ky's `retry.limit` for this call, as its hooks see it. */
@@ -47,6 +42,8 @@ export interface RequestStates {
   get(context: object): RequestState | undefined;
   /** The state of a call, created when this is the first hook to see it. */
   ensure(context: object): RequestState;
+  /** A new state for a call whose `context` has none yet. */
+  create(context: object): RequestState;
 }
 
 /** `new` on a subclass of this adds the subclass's private fields to `target` itself. */
@@ -71,30 +68,28 @@ export function createRequestStates(): RequestStates {
       if (Object.isExtensible(context)) (new CallState(context) as CallState).#state = state;
     }
   }
+  const create = (context: object): RequestState => {
+    const state: RequestState = {
+      startedAt: Date.now(),
+      timeoutMs: undefined,
+      manager: undefined,
+      sent: undefined,
+      tokens: undefined,
+      retryCount: 0,
+      retryLimit: 0,
+      replays: 0,
+      refreshed: false,
+      replayToken: undefined,
+      replayPending: false,
+      thrown: undefined,
+      notReplayable: undefined,
+    };
+    CallState.set(context, state);
+    return state;
+  };
   return {
     get: (context) => CallState.get(context),
-    ensure(context) {
-      let state = CallState.get(context);
-      if (state === undefined) {
-        state = {
-          startedAt: Date.now(),
-          timeoutMs: undefined,
-          manager: undefined,
-          sent: undefined,
-          tokens: [],
-          viaHook: false,
-          retryCount: 0,
-          retryLimit: 0,
-          replays: 0,
-          refreshed: false,
-          replayToken: undefined,
-          replayPending: false,
-          thrown: undefined,
-          notReplayable: undefined,
-        };
-        CallState.set(context, state);
-      }
-      return state;
-    },
+    ensure: (context) => CallState.get(context) ?? create(context),
+    create,
   };
 }

@@ -70,21 +70,31 @@ export function tokenRefresh(
   options: KyTokenRefreshOptions = {},
 ): KyTokenRefreshExtension {
   const settings = adapterSettings(options);
-  return (parent) => ({ hooks: clientHooks(manager, settings, settings.policyFor(clientBaseUrl(parent))) });
+  return (parent) => ({
+    hooks: clientHooks(manager, settings, settings.policyFor(clientBaseUrl(parent)), parent.hooks ?? {}),
+  });
 }
 
 function clientHooks(
   manager: KyManagerSource,
   settings: ReturnType<typeof adapterSettings>,
   policy: OriginPolicy,
+  parentHooks: Hooks,
 ): Required<Hooks> {
   const { wantsRefresh, headerName: header, headerValue } = settings;
+  // The hooks of the client we extend run before ours, in every call. Its afterResponse hooks see a 401 before the
+  // replay, as they always did: the 401 is then answered by our afterResponse hook (with the response clone ky makes
+  // for it). Without them the call's fetch answers it, and we have no afterResponse hook at all. Its beforeRetry hooks
+  // would run before our first one, which must see every retry first: then each call moves ours ahead.
+  const viaHook = (parentHooks.afterResponse?.length ?? 0) > 0;
+  const retriesBeforeOurs = (parentHooks.beforeRetry?.length ?? 0) > 0;
   // fetch drops Authorization on a redirect to another origin (WHATWG Fetch), but forwards any other header: with
   // a custom header, the requests that carry it follow their redirects here, by the kit's rule.
   const headerFollowsRedirects = !CREDENTIAL_HEADERS.includes(header.toLowerCase());
   const states = createRequestStates();
   const redirectRules = { policy, headerName: header, headerValue };
   const rules: ReplayRules = {
+    viaHook,
     wantsRefresh,
     policy,
     send: headerFollowsRedirects
@@ -103,7 +113,8 @@ function clientHooks(
   const send = (request: Request, state: RequestState, token: AccessToken): void => {
     request.headers.set(header, headerValue(token));
     state.sent = token;
-    state.tokens.push(token.token);
+    if (state.tokens === undefined) state.tokens = [token.token];
+    else state.tokens.push(token.token);
   };
 
   /** The manager's token at once when it is fresh (no promise); otherwise the bounded wait for it. */
@@ -120,26 +131,22 @@ function clientHooks(
 
   const init: InitHook = (kyOptions) => {
     if (optedOut(kyOptions.context)) return;
-    // ky copies `context` for each call; a copy made here is certain to be this call's own, and is its key.
-    const context = { ...kyOptions.context };
-    kyOptions.context = context;
-    const state = states.ensure(context);
+    // The call's `context` is its key. ky hands init hooks a fresh copy of it; one that already carries a state (an
+    // earlier init hook gave calls one shared object) or cannot take one (frozen) is copied again.
+    let { context } = kyOptions;
+    if (context === undefined || !Object.isExtensible(context) || states.get(context) !== undefined) {
+      context = { ...context };
+      kyOptions.context = context;
+    }
+    const state = states.create(context);
     kyOptions.fetch = replayFetch(rules, kyOptions.fetch ?? globalFetch, state);
-    // The 401 is answered in the call's fetch, and our afterResponse hook (with the response clone ky makes for it)
-    // is left out of the call, unless the client we extend has afterResponse hooks: they run first and see the 401,
-    // as they always did. Our first beforeRetry hook must see every retry: it moves ahead of that client's own.
-    const { hooks } = kyOptions;
-    if (hooks !== undefined) {
-      const answers = hooks.afterResponse ?? [];
-      const ownAt = answers.indexOf(afterResponse);
-      state.viaHook = ownAt > 0;
-      const retries = hooks.beforeRetry ?? [];
-      const moveRetry = retries[0] !== replayFirst && retries.includes(replayFirst);
-      if (ownAt === 0 || moveRetry) {
+    if (retriesBeforeOurs) {
+      const { hooks } = kyOptions;
+      const retries = hooks?.beforeRetry ?? [];
+      if (retries[0] !== replayFirst && retries.includes(replayFirst)) {
         kyOptions.hooks = {
           ...hooks,
-          afterResponse: ownAt === 0 ? answers.slice(1) : answers,
-          beforeRetry: moveRetry ? [replayFirst, ...retries.filter((hook) => hook !== replayFirst)] : retries,
+          beforeRetry: [replayFirst, ...retries.filter((hook) => hook !== replayFirst)],
         };
       }
     }
@@ -206,7 +213,7 @@ function clientHooks(
   /** The 401 path of a call whose 401s must first reach the afterResponse hooks of the client we extend. */
   const afterResponse: AfterResponseHook = ({ request, options: kyOptions, response, retryCount }) => {
     const state = states.get(kyOptions.context);
-    if (state?.viaHook !== true) return;
+    if (state === undefined) return;
     const start = startsRefresh(rules, state, response);
     return start === undefined ? undefined : refreshThenReplay(rules, state, start, request, retryCount);
   };
@@ -224,14 +231,14 @@ function clientHooks(
     if (reason !== undefined && isHTTPError(error) && error.cause === undefined) {
       Object.defineProperty(error, 'cause', { value: reason, configurable: true, writable: true });
     }
-    return state === undefined || state.tokens.length === 0 ? error : redactError(error, state.tokens);
+    return state?.tokens === undefined ? error : redactError(error, state.tokens);
   };
 
   return {
     init: [init],
     beforeRequest: [beforeRequest],
     beforeRetry: [replayFirst, beforeRetry],
-    afterResponse: [afterResponse],
+    afterResponse: viaHook ? [afterResponse] : [],
     beforeError: [beforeError],
   };
 }

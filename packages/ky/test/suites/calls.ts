@@ -157,6 +157,47 @@ export function callSuite(h: Harness, { ky }: KyVersion): void {
   });
 
   describe('what the adapter remembers about a call', () => {
+    it('is each call’s own, even when an earlier init hook gives every call one shared context object', async () => {
+      const shared = { tenant: 'one' };
+      const seen: unknown[] = [];
+      const { api } = client({
+        hooks: {
+          init: [
+            (options) => {
+              options.context = shared;
+            },
+          ],
+          beforeRequest: [({ options }) => void seen.push(options.context.tenant)],
+        },
+      });
+      emu.expireAccessTokens();
+      const bodies = await Promise.all([
+        api.get('things').json<ApiEcho>(),
+        api.get('things').json<ApiEcho>(),
+      ]);
+      // Each call answers its own 401: a state shared through the context would let only the first replay.
+      expect(bodies.map((body) => body.tokenSerial)).toEqual([2, 2]);
+      expect(h.apiStatuses().sort()).toEqual([200, 200, 401, 401]);
+      expect(emu.counters.tokenCalls).toBe(1);
+      expect(seen).toEqual(['one', 'one']);
+    });
+
+    it('is kept even when an earlier init hook freezes the context', async () => {
+      const { api } = client({
+        hooks: {
+          init: [
+            (options) => {
+              options.context = Object.freeze({ tenant: 'one' });
+            },
+          ],
+        },
+      });
+      emu.expireAccessTokens();
+      const body = await api.get('things').json<ApiEcho>();
+      expect(body.tokenSerial).toBe(2);
+      expect(h.apiStatuses()).toEqual([401, 200]);
+    });
+
     it('never shows in the options a hook prints, even with showHidden', async () => {
       const printed: string[] = [];
       const { manager, api } = client({

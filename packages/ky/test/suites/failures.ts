@@ -63,6 +63,42 @@ export function failureSuite(h: Harness, { ky }: KyVersion): void {
       expect(error).toEqual(new Error('caller gave up'));
       expect(Date.now() - started).toBeLessThan(2_000);
     });
+
+    it('with timeout: false, still stops waiting for a refresh when the caller aborts', async () => {
+      const { api } = client({ timeout: false });
+      emu.expireAccessTokens();
+      emu.faults.enqueue({ type: 'latency', ms: 5_000 });
+      const controller = new AbortController();
+      const started = Date.now();
+      const pending = rejectionOf(api.get('things', { signal: controller.signal }));
+      setTimeout(() => controller.abort(new Error('caller gave up')), 50);
+      const error = await pending;
+      expect(error).toEqual(new Error('caller gave up'));
+      expect(Date.now() - started).toBeLessThan(2_000);
+    });
+
+    it('with timeout: false, stops waiting when the signal of a Request given as input aborts', async () => {
+      const { api } = client({ timeout: false });
+      emu.expireAccessTokens();
+      emu.faults.enqueue({ type: 'latency', ms: 5_000 });
+      const controller = new AbortController();
+      const started = Date.now();
+      const input = new Request(new URL('things', emu.apiOrigin), { signal: controller.signal });
+      const pending = rejectionOf(api(input));
+      setTimeout(() => controller.abort(new Error('caller gave up')), 50);
+      const error = await pending;
+      expect(error).toEqual(new Error('caller gave up'));
+      expect(Date.now() - started).toBeLessThan(2_000);
+    });
+
+    it('with timeout: false and no signal, refreshes and replays as ever', async () => {
+      const { api } = client({ timeout: false });
+      emu.expireAccessTokens();
+      const body = await api.get('things').json<ApiEcho>();
+      expect(body.tokenSerial).toBe(2);
+      expect(h.apiStatuses()).toEqual([401, 200]);
+      expect(emu.counters.tokenCalls).toBe(1);
+    });
   });
 
   describe('printing ky’s errors', () => {

@@ -39,14 +39,16 @@ describe('createChainRegistry', () => {
     const chains = createChainRegistry();
     const options = { context: { user: 'visible' } };
     const chain = chains.start(options);
-    chain.sentToken = 'secret-access-token';
-    chain.sentValue = 'Bearer secret-access-token';
-    chains.remember(chain, 'secret-access-token');
+    chains.sent(options, chain, 'secret-access-token', 'Bearer secret-access-token');
     chain.replayWith = { token: 'next-secret-token', type: 'Bearer' };
+    const shared = { context: { user: 'visible' } };
+    chains.sent(shared, undefined, 'secret-first-pass', 'Bearer secret-first-pass');
     for (const printed of [
       inspect(options, { depth: 10 }),
       inspect(options, { depth: 10, showHidden: true, getters: true, customInspect: false }),
       JSON.stringify(options),
+      inspect(shared, { depth: 10, showHidden: true, getters: true, customInspect: false }),
+      JSON.stringify(shared),
     ]) {
       expect(printed).toContain('visible');
       expect(printed).not.toContain('secret');
@@ -55,19 +57,95 @@ describe('createChainRegistry', () => {
 
   it('remembers each token a chain sent, once, for redaction; a list is never shared with another token', () => {
     const chains = createChainRegistry();
-    const chain = chains.start({ context: {} });
-    const other = chains.start({ context: {} });
-    const third = chains.start({ context: {} });
+    const [a, b, c] = [{ context: {} }, { context: {} }, { context: {} }];
+    const chain = chains.start(a);
+    const other = chains.start(b);
+    const third = chains.start(c);
     expect(chain.tokens).toEqual([]);
-    chains.remember(chain, 'first');
-    chains.remember(chain, 'first'); // got's own retry, same token
-    chains.remember(other, 'first');
-    chains.remember(chain, 'second'); // the replay
-    chains.remember(third, 'second');
+    chains.sent(a, chain, 'first', 'Bearer first');
+    chains.sent(a, chain, 'first', 'Bearer first'); // got's own retry, same token
+    chains.sent(b, other, 'first', 'Bearer first');
+    chains.sent(a, chain, 'second', 'Bearer second'); // the replay
+    chains.sent(c, third, 'second', 'Bearer second');
     expect(chain.tokens).toEqual(['first', 'second']);
+    expect(chain.sentToken).toBe('second');
+    expect(chain.sentValue).toBe('Bearer second');
     expect(other.tokens).toEqual(['first']);
     expect(third.tokens).toEqual(['second']);
     // Lists are shared between chains, so none can be written to.
     for (const list of [chain.tokens, other.tokens, third.tokens]) expect(Object.isFrozen(list)).toBe(true);
+  });
+});
+
+describe('a first attempt with a fresh token (the shared state)', () => {
+  it('calls that sent the same token share one frozen state; another token gets its own', () => {
+    const chains = createChainRegistry();
+    const [a, b, c] = [{ context: {} }, { context: {} }, { context: {} }];
+    chains.sent(a, undefined, 'first', 'Bearer first');
+    chains.sent(b, undefined, 'first', 'Bearer first');
+    chains.sent(c, undefined, 'second', 'Bearer second');
+    const [stateA, stateB, stateC] = [chains.get(a), chains.get(b), chains.get(c)];
+    expect(stateA).toBe(stateB);
+    expect(stateA).toMatchObject({
+      shared: true,
+      sentToken: 'first',
+      sentValue: 'Bearer first',
+      replayed: false,
+    });
+    expect(stateA?.tokens).toEqual(['first']);
+    expect(Object.isFrozen(stateA)).toBe(true);
+    expect(stateC).toMatchObject({ shared: true, sentToken: 'second', tokens: ['second'] });
+  });
+
+  it('a change of state goes to a copy of the call’s own, which every later copy of its context sees', () => {
+    const chains = createChainRegistry();
+    const first = { context: {} };
+    const other = { context: {} };
+    chains.sent(first, undefined, 'first', 'Bearer first');
+    chains.sent(other, undefined, 'first', 'Bearer first');
+    const shared = chains.get(first);
+    const own = chains.own(first, shared);
+    own.replayed = true;
+    expect(own).not.toBe(shared);
+    expect(own).toMatchObject({
+      shared: false,
+      sentToken: 'first',
+      sentValue: 'Bearer first',
+      tokens: ['first'],
+    });
+    expect(chains.get(first)).toBe(own);
+    expect(chains.get({ context: { ...first.context } })).toBe(own);
+    // The other call, and the shared state itself, are untouched.
+    expect(chains.get(other)).toBe(shared);
+    expect(shared?.replayed).toBe(false);
+    // Its own chain is never copied again.
+    expect(chains.own(first, own)).toBe(own);
+  });
+
+  it('got’s retry with the same token keeps the shared state; another token makes the call’s own with both', () => {
+    const chains = createChainRegistry();
+    const first = { context: {} };
+    chains.sent(first, undefined, 'first', 'Bearer first');
+    const retry = { context: { ...first.context } };
+    const shared = chains.get(retry);
+    chains.sent(retry, shared, 'first', 'Bearer first');
+    expect(chains.get(retry)).toBe(shared);
+    chains.sent(retry, shared, 'second', 'Bearer second');
+    const own = chains.get(retry);
+    expect(own).toMatchObject({ shared: false, sentToken: 'second', tokens: ['first', 'second'] });
+    expect(chains.get(first)).toBe(shared);
+    expect(shared?.tokens).toEqual(['first']);
+  });
+
+  it('forget() drops a state inherited from an earlier call’s options, and only there', () => {
+    const chains = createChainRegistry();
+    const earlier = { context: {} };
+    chains.sent(earlier, undefined, 'first', 'Bearer first');
+    const own = chains.own(earlier, chains.get(earlier));
+    own.replayed = true;
+    const next = { context: { ...earlier.context } };
+    chains.forget(next);
+    expect(chains.get(next)).toBeUndefined();
+    expect(chains.get(earlier)).toBe(own);
   });
 });

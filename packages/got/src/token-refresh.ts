@@ -4,6 +4,7 @@
  * is stale, what an error means, which origins, which responses, which headers a redirect drops) is the core's;
  * this file only translates.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AccessToken, TokenManager } from '@tokenrelay/core';
 import { ConfigurationError, NotReplayableError } from '@tokenrelay/core';
 import {
@@ -57,6 +58,8 @@ export interface TokenRelayContext {
   readonly tokenRelay?: false | undefined;
 }
 
+const wwwAuthenticateOf = (headers: IncomingHttpHeaders): string | undefined => headers['www-authenticate'];
+
 const optedOut = (options: { readonly context: object }): boolean =>
   (options.context as TokenRelayContext).tokenRelay === false;
 
@@ -77,7 +80,7 @@ export function tokenRefresh(
   options: GotTokenRefreshOptions = {},
 ): GotTokenRefreshExtension {
   const settings = adapterSettings(options);
-  const { shouldRefresh, headerName } = settings;
+  const { headerName } = settings;
   // got keeps header names lower-cased.
   const header = headerName.toLowerCase();
   const chains = createChainRegistry();
@@ -115,47 +118,60 @@ export function tokenRefresh(
     return context === undefined ? [] : (chains.get({ context })?.tokens ?? []);
   };
 
-  // Once per got() call, before got builds the request: a new chain, even if these options were made from an
-  // earlier request's (got.paginate does that). A promise that can reject without passing `beforeError` (an abort,
-  // got 14's `cancel()`) is wrapped so that its rejection leaves redacted; any other goes back as got made it.
+  // Once per got() call, before got builds the request: the call starts afresh, even if these options were made
+  // from an earlier request's (got.paginate does that). It gets a chain of its own only when it needs one from the
+  // start: for its `timeout.request` budget (when it began) or a manager resolver (asked once per call). A promise
+  // that can reject without passing `beforeError` (an abort, got 14's `cancel()`) is wrapped so that its
+  // rejection leaves redacted; any other goes back as got made it.
   const handler: HandlerFunction = (requestOptions, next) => {
-    const chain =
-      requestOptions !== undefined && !optedOut(requestOptions) ? chains.start(requestOptions) : undefined;
+    let chain: RequestChain | undefined;
+    if (requestOptions !== undefined && !optedOut(requestOptions)) {
+      if (hasBudget(requestOptions.timeout.request) || typeof manager === 'function') {
+        chain = chains.start(requestOptions, Date.now());
+      } else {
+        chains.forget(requestOptions);
+      }
+    }
     const result = next(requestOptions);
     if (!mayRejectUnseen(requestOptions, result)) return result;
     const tokens = chain === undefined ? tokensOf : () => chain.tokens;
     return redactingOnRejection(result, requestOptions?.isStream === true, tokens) as typeof result;
   };
 
-  /** The chain of these options; a request that did not pass through our handler gets one here. */
-  const chainOf = (requestOptions: GotRequestOptions): RequestChain =>
-    chains.get(requestOptions) ?? chains.start(requestOptions);
-
-  /** Removes the header only when it is the one we put there: a header the caller set is theirs. */
+  /**
+   * Removes the header only when it is the one we put there (a header the caller set is theirs), and notes that
+   * this attempt goes out without our token.
+   */
   const stripOurHeader = (requestOptions: GotRequestOptions, chain: RequestChain): void => {
-    if (chain.sentValue !== undefined && requestOptions.headers[header] === chain.sentValue) {
-      delete requestOptions.headers[header];
-    }
-    chain.sentToken = undefined;
-    chain.sentValue = undefined;
+    if (chain.sentValue === undefined) return;
+    if (requestOptions.headers[header] === chain.sentValue) delete requestOptions.headers[header];
+    const own = chains.own(requestOptions, chain);
+    own.sentToken = undefined;
+    own.sentValue = undefined;
   };
 
-  /** Puts the token on the request and remembers it. */
-  const send = (requestOptions: GotRequestOptions, chain: RequestChain, token: AccessToken): void => {
+  /** Puts the token on the request and records it on the chain (`undefined`: the call's first attempt). */
+  const send = (
+    requestOptions: GotRequestOptions,
+    chain: RequestChain | undefined,
+    token: AccessToken,
+  ): void => {
     const value = settings.headerValue(token);
     requestOptions.headers[header] = value;
-    chain.sentToken = token.token;
-    chain.sentValue = value;
-    chains.remember(chain, token.token);
+    chains.sent(requestOptions, chain, token.token, value);
   };
 
-  /** A wait for the manager, bounded by the request's signal and what is left of its `timeout.request`. */
+  /**
+   * A wait for the manager, bounded by the request's signal and what is left of its `timeout.request`, counted
+   * from when the call began (`startedAt`); for a budget the call did not have when it began (a later handler or
+   * hook gave it), from now.
+   */
   const bounded = async <T>(
     requestOptions: Pick<GotRequestOptions, 'signal' | 'timeout'>,
-    chain: RequestChain,
+    startedAt: number | undefined,
     work: (signal: AbortSignal | undefined) => Promise<T>,
   ): Promise<T> => {
-    const bound = waitBound(requestOptions.signal, requestOptions.timeout.request, chain.startedAt);
+    const bound = waitBound(requestOptions.signal, requestOptions.timeout.request, startedAt ?? Date.now());
     try {
       return await work(bound.signal);
     } catch (error) {
@@ -173,7 +189,7 @@ export function tokenRefresh(
    */
   const tokenOf = (
     requestOptions: GotRequestOptions,
-    chain: RequestChain,
+    chain: RequestChain | undefined,
     requestManager: TokenManager,
   ): AccessToken | Promise<AccessToken> => {
     const { signal } = requestOptions;
@@ -181,27 +197,31 @@ export function tokenRefresh(
     // The bound is built only for a real wait.
     return (
       freshToken(requestManager, signal) ??
-      bounded(requestOptions, chain, (bound) => requestManager.getAccessToken({ signal: bound }))
+      bounded(requestOptions, chain?.startedAt, (bound) => requestManager.getAccessToken({ signal: bound }))
     );
   };
 
   // Synchronous unless the request must wait for a token: a fresh token costs no promise of ours.
   const beforeRequest: BeforeRequestHook = (requestOptions) => {
     if (optedOut(requestOptions)) return;
-    const chain = chainOf(requestOptions);
+    let chain = chains.get(requestOptions);
     const url = hrefOf(requestOptions);
     if (url === undefined || !allowed(url)) {
-      stripOurHeader(requestOptions, chain);
+      if (chain !== undefined) stripOurHeader(requestOptions, chain);
       return;
     }
-    const { replayWith } = chain;
-    if (replayWith !== undefined) {
+    const replayWith = chain?.replayWith;
+    if (chain !== undefined && replayWith !== undefined) {
       chain.replayWith = undefined;
       send(requestOptions, chain, replayWith);
       return;
     }
-    chain.manager ??= managerFor(manager, requestOptions);
-    const pending = tokenOf(requestOptions, chain, chain.manager);
+    // A resolver is asked once per call: the manager it picked is kept on the call's own chain.
+    if (typeof manager === 'function') {
+      chain = chains.own(requestOptions, chain);
+      chain.manager ??= managerFor(manager, requestOptions);
+    }
+    const pending = tokenOf(requestOptions, chain, chain?.manager ?? managerFor(manager, requestOptions));
     if (!(pending instanceof Promise)) {
       send(requestOptions, chain, pending);
       return;
@@ -227,11 +247,11 @@ export function tokenRefresh(
     if (chain === undefined || chain.replayed || optedOut(requestOptions)) return response;
     const failedToken = chain.sentToken;
     if (failedToken === undefined) return response;
-    const wwwAuthenticate = response.headers['www-authenticate'];
-    if (!shouldRefresh({ status: response.statusCode, wwwAuthenticate })) return response;
+    if (!settings.wantsRefresh(response.statusCode, response.headers, wwwAuthenticateOf)) return response;
     // Marked before anything can fail: whatever happens next, this chain is never replayed a second time.
-    chain.replayed = true;
-    return refreshAndReplay(chain, failedToken, requestOptions, retryWithMergedOptions);
+    const own = chains.own(requestOptions, chain);
+    own.replayed = true;
+    return refreshAndReplay(own, failedToken, requestOptions, retryWithMergedOptions);
   };
 
   const refreshAndReplay = async (
@@ -241,7 +261,7 @@ export function tokenRefresh(
     retryWithMergedOptions: Parameters<AfterResponseHook>[1],
   ): Promise<Awaited<ReturnType<AfterResponseHook>>> => {
     const requestManager = chain.manager ?? managerFor(manager, requestOptions as GotRequestOptions);
-    const token = await bounded(requestOptions, chain, (signal) =>
+    const token = await bounded(requestOptions, chain.startedAt, (signal) =>
       requestManager.refresh({ failedToken, signal }),
     );
     if (isConsumedByFirstSend(requestOptions.body)) {

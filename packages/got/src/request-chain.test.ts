@@ -3,12 +3,17 @@
  * serialized with the options, and belongs to one `tokenRefresh()` only.
  */
 import { inspect } from 'node:util';
+import type { AccessToken } from '@tokenrelay/core';
 import { describe, expect, it } from 'vitest';
-import { createChainRegistry } from './request-chain.ts';
+import { type ChainRegistry, createChainRegistry, type RequestChain } from './request-chain.ts';
+
+const valueOf = (token: AccessToken): string => `Bearer ${token.token}`;
+/** A token as the manager hands it out: one frozen object per token. */
+const tokenOf = (token: string): AccessToken => Object.freeze({ token, type: 'Bearer' });
 
 describe('createChainRegistry', () => {
   it('finds the chain through shallow copies of the context (got copies it for retries and redirects)', () => {
-    const chains = createChainRegistry();
+    const chains = createChainRegistry(valueOf);
     const options = { context: { user: 1 } };
     const chain = chains.start(options);
     expect(chains.get({ context: { ...options.context } })).toBe(chain);
@@ -16,7 +21,7 @@ describe('createChainRegistry', () => {
   });
 
   it('a new start replaces a chain inherited from other options', () => {
-    const chains = createChainRegistry();
+    const chains = createChainRegistry(valueOf);
     const first = { context: {} };
     const earlier = chains.start(first);
     const derived = { context: { ...first.context } };
@@ -27,8 +32,8 @@ describe('createChainRegistry', () => {
   });
 
   it('two registries never see each other’s chains', () => {
-    const a = createChainRegistry();
-    const b = createChainRegistry();
+    const a = createChainRegistry(valueOf);
+    const b = createChainRegistry(valueOf);
     const options = { context: {} };
     const chain = a.start(options);
     expect(b.get(options)).toBeUndefined();
@@ -36,13 +41,13 @@ describe('createChainRegistry', () => {
   });
 
   it('what the chain holds never shows when the context is printed or serialized', () => {
-    const chains = createChainRegistry();
+    const chains = createChainRegistry(valueOf);
     const options = { context: { user: 'visible' } };
     const chain = chains.start(options);
     chains.sent(options, chain, 'secret-access-token', 'Bearer secret-access-token');
     chain.replayWith = { token: 'next-secret-token', type: 'Bearer' };
     const shared = { context: { user: 'visible' } };
-    chains.sent(shared, undefined, 'secret-first-pass', 'Bearer secret-first-pass');
+    chains.firstAttempt(shared, tokenOf('secret-first-pass'));
     for (const printed of [
       inspect(options, { depth: 10 }),
       inspect(options, { depth: 10, showHidden: true, getters: true, customInspect: false }),
@@ -56,7 +61,7 @@ describe('createChainRegistry', () => {
   });
 
   it('remembers each token a chain sent, once, for redaction; a list is never shared with another token', () => {
-    const chains = createChainRegistry();
+    const chains = createChainRegistry(valueOf);
     const [a, b, c] = [{ context: {} }, { context: {} }, { context: {} }];
     const chain = chains.start(a);
     const other = chains.start(b);
@@ -77,34 +82,52 @@ describe('createChainRegistry', () => {
   });
 });
 
-describe('a first attempt with a fresh token (the shared state)', () => {
-  it('calls that sent the same token share one frozen state; another token gets its own', () => {
-    const chains = createChainRegistry();
+describe('a first attempt (the state shared by every call that sent the same token)', () => {
+  const FIRST = tokenOf('first');
+  const SECOND = tokenOf('second');
+  const stateOf = (chains: ChainRegistry, options: { context: object }): RequestChain => {
+    const state = chains.get(options);
+    if (state === undefined) throw new Error('no state on these options');
+    return state;
+  };
+
+  it('returns the header value; calls that sent the same token share one frozen state, another token gets its own', () => {
+    const chains = createChainRegistry(valueOf);
     const [a, b, c] = [{ context: {} }, { context: {} }, { context: {} }];
-    chains.sent(a, undefined, 'first', 'Bearer first');
-    chains.sent(b, undefined, 'first', 'Bearer first');
-    chains.sent(c, undefined, 'second', 'Bearer second');
-    const [stateA, stateB, stateC] = [chains.get(a), chains.get(b), chains.get(c)];
-    expect(stateA).toBe(stateB);
-    expect(stateA).toMatchObject({
+    expect(chains.firstAttempt(a, FIRST)).toBe('Bearer first');
+    expect(chains.firstAttempt(b, FIRST)).toBe('Bearer first');
+    expect(chains.firstAttempt(c, SECOND)).toBe('Bearer second');
+    expect(stateOf(chains, a)).toBe(stateOf(chains, b));
+    expect(stateOf(chains, a)).toMatchObject({
       shared: true,
       sentToken: 'first',
       sentValue: 'Bearer first',
+      tokens: ['first'],
       replayed: false,
     });
-    expect(stateA?.tokens).toEqual(['first']);
-    expect(Object.isFrozen(stateA)).toBe(true);
-    expect(stateC).toMatchObject({ shared: true, sentToken: 'second', tokens: ['second'] });
+    expect(Object.isFrozen(stateOf(chains, a))).toBe(true);
+    expect(stateOf(chains, c)).toMatchObject({ shared: true, sentToken: 'second', tokens: ['second'] });
+  });
+
+  it('a token object that is not frozen is read afresh every time (it may have changed)', () => {
+    const chains = createChainRegistry(valueOf);
+    const token = { token: 'first', type: 'Bearer' };
+    const [a, b] = [{ context: {} }, { context: {} }];
+    expect(chains.firstAttempt(a, token)).toBe('Bearer first');
+    token.token = 'second';
+    expect(chains.firstAttempt(b, token)).toBe('Bearer second');
+    expect(stateOf(chains, b)).toMatchObject({ sentToken: 'second', tokens: ['second'] });
+    expect(stateOf(chains, a)).toMatchObject({ sentToken: 'first', tokens: ['first'] });
   });
 
   it('a change of state goes to a copy of the call’s own, which every later copy of its context sees', () => {
-    const chains = createChainRegistry();
-    const first = { context: {} };
+    const chains = createChainRegistry(valueOf);
+    const call = { context: {} };
     const other = { context: {} };
-    chains.sent(first, undefined, 'first', 'Bearer first');
-    chains.sent(other, undefined, 'first', 'Bearer first');
-    const shared = chains.get(first);
-    const own = chains.own(first, shared);
+    chains.firstAttempt(call, FIRST);
+    chains.firstAttempt(other, FIRST);
+    const shared = stateOf(chains, call);
+    const own = chains.own(call, shared);
     own.replayed = true;
     expect(own).not.toBe(shared);
     expect(own).toMatchObject({
@@ -113,34 +136,37 @@ describe('a first attempt with a fresh token (the shared state)', () => {
       sentValue: 'Bearer first',
       tokens: ['first'],
     });
-    expect(chains.get(first)).toBe(own);
-    expect(chains.get({ context: { ...first.context } })).toBe(own);
+    expect(chains.get(call)).toBe(own);
+    expect(chains.get({ context: { ...call.context } })).toBe(own);
     // The other call, and the shared state itself, are untouched.
     expect(chains.get(other)).toBe(shared);
-    expect(shared?.replayed).toBe(false);
+    expect(shared.replayed).toBe(false);
     // Its own chain is never copied again.
-    expect(chains.own(first, own)).toBe(own);
+    expect(chains.own(call, own)).toBe(own);
   });
 
   it('got’s retry with the same token keeps the shared state; another token makes the call’s own with both', () => {
-    const chains = createChainRegistry();
-    const first = { context: {} };
-    chains.sent(first, undefined, 'first', 'Bearer first');
-    const retry = { context: { ...first.context } };
-    const shared = chains.get(retry);
+    const chains = createChainRegistry(valueOf);
+    const call = { context: {} };
+    chains.firstAttempt(call, FIRST);
+    const retry = { context: { ...call.context } };
+    const shared = stateOf(chains, retry);
     chains.sent(retry, shared, 'first', 'Bearer first');
     expect(chains.get(retry)).toBe(shared);
     chains.sent(retry, shared, 'second', 'Bearer second');
-    const own = chains.get(retry);
-    expect(own).toMatchObject({ shared: false, sentToken: 'second', tokens: ['first', 'second'] });
-    expect(chains.get(first)).toBe(shared);
-    expect(shared?.tokens).toEqual(['first']);
+    expect(stateOf(chains, retry)).toMatchObject({
+      shared: false,
+      sentToken: 'second',
+      tokens: ['first', 'second'],
+    });
+    expect(chains.get(call)).toBe(shared);
+    expect(shared.tokens).toEqual(['first']);
   });
 
   it('forget() drops a state inherited from an earlier call’s options, and only there', () => {
-    const chains = createChainRegistry();
+    const chains = createChainRegistry(valueOf);
     const earlier = { context: {} };
-    chains.sent(earlier, undefined, 'first', 'Bearer first');
+    chains.firstAttempt(earlier, FIRST);
     const own = chains.own(earlier, chains.get(earlier));
     own.replayed = true;
     const next = { context: { ...earlier.context } };

@@ -41,6 +41,13 @@ export interface RequestChain {
 
 type Context = Record<PropertyKey, unknown>;
 
+/** The first attempt with one token: the header value and the shared state of every call that sent it. */
+interface FirstAttempt {
+  readonly token: AccessToken;
+  readonly value: string;
+  readonly handle: ChainHandle;
+}
+
 /** A chain's `tokens` before it sent any: shared, so a chain costs no array until then. */
 const NO_TOKENS: readonly string[] = Object.freeze([]);
 
@@ -70,15 +77,15 @@ export interface ChainRegistry {
    */
   own(options: { readonly context: object }, chain: RequestChain | undefined): RequestChain;
   /**
-   * Records that this attempt of the chain (`chain`, from `get`, or `undefined` before its first) sent `token` in a
-   * header of `value`: its `tokens` become exactly the tokens it sent, each once.
+   * Records that the first attempt of a call (no chain yet) sends `token`, and returns its header value: the state
+   * every call that sent that token shares.
    */
-  sent(
-    options: { readonly context: object },
-    chain: RequestChain | undefined,
-    token: string,
-    value: string,
-  ): void;
+  firstAttempt(options: { readonly context: object }, token: AccessToken): string;
+  /**
+   * Records that this attempt of the chain (from `get`) sent `token` in a header of `value`: its `tokens` become
+   * exactly the tokens it sent, each once.
+   */
+  sent(options: { readonly context: object }, chain: RequestChain, token: string, value: string): void;
 }
 
 /** A chain of its own, a copy of `from` when given. */
@@ -94,7 +101,7 @@ const newChain = (startedAt: number | undefined, from?: RequestChain): RequestCh
 });
 
 /** One registry per `tokenRefresh()` call (its own symbol), so two managers on one client never share state. */
-export function createChainRegistry(): ChainRegistry {
+export function createChainRegistry(valueOf: (token: AccessToken) => string): ChainRegistry {
   const key = Symbol('tokenrelay.got.chain');
   // Most chains send one token, the one every other chain sends too: they share one frozen list of it.
   let shared: readonly string[] = NO_TOKENS;
@@ -102,25 +109,23 @@ export function createChainRegistry(): ChainRegistry {
     if (shared[0] !== token) shared = Object.freeze([token]);
     return shared;
   };
-  // The first pass of the latest token: every call that sent that token with that header value shares it.
-  let firstPass: ChainHandle | undefined;
-  let firstPassChain: RequestChain | undefined;
-  const firstPassOf = (token: string, value: string): ChainHandle => {
-    if (
-      firstPass === undefined ||
-      firstPassChain?.sentToken !== token ||
-      firstPassChain.sentValue !== value
-    ) {
-      firstPassChain = Object.freeze({
-        ...newChain(undefined),
-        shared: true,
-        sentToken: token,
-        sentValue: value,
-        tokens: listOf(token),
-      });
-      firstPass = new ChainHandle(firstPassChain);
-    }
-    return firstPass;
+  // The first attempt with the latest token (the manager hands out one frozen object per token): every call that
+  // sent it shares its state. Looked up by the token object alone, so a call's first attempt reads one record.
+  let first: FirstAttempt | undefined;
+  const firstAttemptWith = (token: AccessToken): FirstAttempt => {
+    if (first?.token === token) return first;
+    const value = valueOf(token);
+    const chain: RequestChain = Object.freeze({
+      ...newChain(undefined),
+      shared: true,
+      sentToken: token.token,
+      sentValue: value,
+      tokens: listOf(token.token),
+    });
+    const attempt = { token, value, handle: new ChainHandle(chain) };
+    // Only a frozen token is known to keep its value.
+    if (Object.isFrozen(token)) first = attempt;
+    return attempt;
   };
   const store = (options: { readonly context: object }, chain: RequestChain): RequestChain => {
     (options.context as Context)[key] = new ChainHandle(chain);
@@ -136,11 +141,12 @@ export function createChainRegistry(): ChainRegistry {
       if (context[key] !== undefined) context[key] = undefined;
     },
     own,
+    firstAttempt(options, token) {
+      const attempt = firstAttemptWith(token);
+      (options.context as Context)[key] = attempt.handle;
+      return attempt.value;
+    },
     sent(options, chain, token, value) {
-      if (chain === undefined) {
-        (options.context as Context)[key] = firstPassOf(token, value);
-        return;
-      }
       // got's own retry of a first pass, with the same token: the same state.
       if (chain.shared && chain.sentToken === token && chain.sentValue === value) return;
       const mine = own(options, chain);

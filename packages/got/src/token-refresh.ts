@@ -83,7 +83,7 @@ export function tokenRefresh(
   const { headerName } = settings;
   // got keeps header names lower-cased.
   const header = headerName.toLowerCase();
-  const chains = createChainRegistry();
+  const chains = createChainRegistry(settings.headerValue);
   let attached: Attachment | undefined;
 
   // got runs init hooks for every options object merged into a client or a request, with the client as it is at
@@ -156,6 +156,10 @@ export function tokenRefresh(
     chain: RequestChain | undefined,
     token: AccessToken,
   ): void => {
+    if (chain === undefined) {
+      requestOptions.headers[header] = chains.firstAttempt(requestOptions, token);
+      return;
+    }
     const value = settings.headerValue(token);
     requestOptions.headers[header] = value;
     chains.sent(requestOptions, chain, token.token, value);
@@ -183,9 +187,9 @@ export function tokenRefresh(
   };
 
   /**
-   * The token for a request: a fresh one at once, with nothing set up; otherwise the manager's promise, bounded by
-   * the request's signal and, when it has one, what is left of its `timeout.request` (its timer and listener exist
-   * only while the request waits).
+   * The token for a request: a fresh one at once, with nothing set up or looked up; otherwise the manager's
+   * promise, bounded by the request's signal and, when it has one, what is left of its `timeout.request` (its timer
+   * and listener exist only while the request waits).
    */
   const tokenOf = (
     requestOptions: GotRequestOptions,
@@ -193,11 +197,11 @@ export function tokenRefresh(
     requestManager: TokenManager,
   ): AccessToken | Promise<AccessToken> => {
     const { signal } = requestOptions;
+    const fresh = freshToken(requestManager, signal);
+    if (fresh !== undefined) return fresh;
     if (!hasBudget(requestOptions.timeout.request)) return tokenFor(requestManager, signal);
-    // The bound is built only for a real wait.
-    return (
-      freshToken(requestManager, signal) ??
-      bounded(requestOptions, chain?.startedAt, (bound) => requestManager.getAccessToken({ signal: bound }))
+    return bounded(requestOptions, chain?.startedAt, (bound) =>
+      requestManager.getAccessToken({ signal: bound }),
     );
   };
 

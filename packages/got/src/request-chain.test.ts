@@ -7,13 +7,13 @@ import type { AccessToken } from '@tokenrelay/core';
 import { describe, expect, it } from 'vitest';
 import { type ChainRegistry, createChainRegistry, type RequestChain } from './request-chain.ts';
 
-const valueOf = (token: AccessToken): string => `Bearer ${token.token}`;
+const headerValue = (token: AccessToken): string => `Bearer ${token.token}`;
 /** A token as the manager hands it out: one frozen object per token. */
 const tokenOf = (token: string): AccessToken => Object.freeze({ token, type: 'Bearer' });
 
 describe('createChainRegistry', () => {
   it('finds the chain through shallow copies of the context (got copies it for retries and redirects)', () => {
-    const chains = createChainRegistry(valueOf);
+    const chains = createChainRegistry(headerValue);
     const options = { context: { user: 1 } };
     const chain = chains.start(options);
     expect(chains.get({ context: { ...options.context } })).toBe(chain);
@@ -21,7 +21,7 @@ describe('createChainRegistry', () => {
   });
 
   it('a new start replaces a chain inherited from other options', () => {
-    const chains = createChainRegistry(valueOf);
+    const chains = createChainRegistry(headerValue);
     const first = { context: {} };
     const earlier = chains.start(first);
     const derived = { context: { ...first.context } };
@@ -32,8 +32,8 @@ describe('createChainRegistry', () => {
   });
 
   it('two registries never see each other’s chains', () => {
-    const a = createChainRegistry(valueOf);
-    const b = createChainRegistry(valueOf);
+    const a = createChainRegistry(headerValue);
+    const b = createChainRegistry(headerValue);
     const options = { context: {} };
     const chain = a.start(options);
     expect(b.get(options)).toBeUndefined();
@@ -41,7 +41,7 @@ describe('createChainRegistry', () => {
   });
 
   it('what the chain holds never shows when the context is printed or serialized', () => {
-    const chains = createChainRegistry(valueOf);
+    const chains = createChainRegistry(headerValue);
     const options = { context: { user: 'visible' } };
     const chain = chains.start(options);
     chains.sent(options, chain, 'secret-access-token', 'Bearer secret-access-token');
@@ -61,7 +61,7 @@ describe('createChainRegistry', () => {
   });
 
   it('remembers each token a chain sent, once, for redaction; a list is never shared with another token', () => {
-    const chains = createChainRegistry(valueOf);
+    const chains = createChainRegistry(headerValue);
     const [a, b, c] = [{ context: {} }, { context: {} }, { context: {} }];
     const chain = chains.start(a);
     const other = chains.start(b);
@@ -92,7 +92,7 @@ describe('a first attempt (the state shared by every call that sent the same tok
   };
 
   it('returns the header value; calls that sent the same token share one frozen state, another token gets its own', () => {
-    const chains = createChainRegistry(valueOf);
+    const chains = createChainRegistry(headerValue);
     const [a, b, c] = [{ context: {} }, { context: {} }, { context: {} }];
     expect(chains.firstAttempt(a, FIRST)).toBe('Bearer first');
     expect(chains.firstAttempt(b, FIRST)).toBe('Bearer first');
@@ -110,7 +110,7 @@ describe('a first attempt (the state shared by every call that sent the same tok
   });
 
   it('a token object that is not frozen is read afresh every time (it may have changed)', () => {
-    const chains = createChainRegistry(valueOf);
+    const chains = createChainRegistry(headerValue);
     const token = { token: 'first', type: 'Bearer' };
     const [a, b] = [{ context: {} }, { context: {} }];
     expect(chains.firstAttempt(a, token)).toBe('Bearer first');
@@ -121,7 +121,7 @@ describe('a first attempt (the state shared by every call that sent the same tok
   });
 
   it('a change of state goes to a copy of the call’s own, which every later copy of its context sees', () => {
-    const chains = createChainRegistry(valueOf);
+    const chains = createChainRegistry(headerValue);
     const call = { context: {} };
     const other = { context: {} };
     chains.firstAttempt(call, FIRST);
@@ -146,7 +146,7 @@ describe('a first attempt (the state shared by every call that sent the same tok
   });
 
   it('got’s retry with the same token keeps the shared state; another token makes the call’s own with both', () => {
-    const chains = createChainRegistry(valueOf);
+    const chains = createChainRegistry(headerValue);
     const call = { context: {} };
     chains.firstAttempt(call, FIRST);
     const retry = { context: { ...call.context } };
@@ -164,7 +164,7 @@ describe('a first attempt (the state shared by every call that sent the same tok
   });
 
   it('forget() drops a state inherited from an earlier call’s options, and only there', () => {
-    const chains = createChainRegistry(valueOf);
+    const chains = createChainRegistry(headerValue);
     const earlier = { context: {} };
     chains.firstAttempt(earlier, FIRST);
     const own = chains.own(earlier, chains.get(earlier));

@@ -41,13 +41,6 @@ export interface RequestChain {
 
 type Context = Record<PropertyKey, unknown>;
 
-/** The first attempt with one token: the header value and the shared state of every call that sent it. */
-interface FirstAttempt {
-  readonly token: AccessToken;
-  readonly value: string;
-  readonly handle: ChainHandle;
-}
-
 /** A chain's `tokens` before it sent any: shared, so a chain costs no array until then. */
 const NO_TOKENS: readonly string[] = Object.freeze([]);
 
@@ -101,7 +94,7 @@ const newChain = (startedAt: number | undefined, from?: RequestChain): RequestCh
 });
 
 /** One registry per `tokenRefresh()` call (its own symbol), so two managers on one client never share state. */
-export function createChainRegistry(valueOf: (token: AccessToken) => string): ChainRegistry {
+export function createChainRegistry(headerValue: (token: AccessToken) => string): ChainRegistry {
   const key = Symbol('tokenrelay.got.chain');
   // Most chains send one token, the one every other chain sends too: they share one frozen list of it.
   let shared: readonly string[] = NO_TOKENS;
@@ -111,22 +104,10 @@ export function createChainRegistry(valueOf: (token: AccessToken) => string): Ch
   };
   // The first attempt with the latest token (the manager hands out one frozen object per token): every call that
   // sent it shares its state. Looked up by the token object alone, so a call's first attempt reads one record.
-  let first: FirstAttempt | undefined;
-  const firstAttemptWith = (token: AccessToken): FirstAttempt => {
-    if (first?.token === token) return first;
-    const value = valueOf(token);
-    const chain: RequestChain = Object.freeze({
-      ...newChain(undefined),
-      shared: true,
-      sentToken: token.token,
-      sentValue: value,
-      tokens: listOf(token.token),
-    });
-    const attempt = { token, value, handle: new ChainHandle(chain) };
-    // Only a frozen token is known to keep its value.
-    if (Object.isFrozen(token)) first = attempt;
-    return attempt;
-  };
+  // Kept as plain variables of this scope rather than a record: a request reads them where it reads `key`.
+  let firstToken: AccessToken | undefined;
+  let firstValue = '';
+  let firstHandle: ChainHandle | undefined;
   const store = (options: { readonly context: object }, chain: RequestChain): RequestChain => {
     (options.context as Context)[key] = new ChainHandle(chain);
     return chain;
@@ -142,9 +123,25 @@ export function createChainRegistry(valueOf: (token: AccessToken) => string): Ch
     },
     own,
     firstAttempt(options, token) {
-      const attempt = firstAttemptWith(token);
-      (options.context as Context)[key] = attempt.handle;
-      return attempt.value;
+      if (firstHandle === undefined || firstToken !== token) {
+        const value = headerValue(token);
+        const chain: RequestChain = Object.freeze({
+          ...newChain(undefined),
+          shared: true,
+          sentToken: token.token,
+          sentValue: value,
+          tokens: listOf(token.token),
+        });
+        const handle = new ChainHandle(chain);
+        // Only a frozen token is known to keep its value.
+        if (!Object.isFrozen(token)) {
+          (options.context as Context)[key] = handle;
+          return value;
+        }
+        [firstToken, firstValue, firstHandle] = [token, value, handle];
+      }
+      (options.context as Context)[key] = firstHandle;
+      return firstValue;
     },
     sent(options, chain, token, value) {
       // got's own retry of a first pass, with the same token: the same state.

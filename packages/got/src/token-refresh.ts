@@ -27,7 +27,7 @@ import type {
   HandlerFunction,
   InitHook,
 } from 'got';
-import { type Attachment, attach, hrefOf, prefixOf } from './attachment.ts';
+import { hrefOf, prefixOf } from './attachment.ts';
 import { mayRejectUnseen, redactBeforeError, redactingOnRejection } from './redact-errors.ts';
 import { createChainRegistry, type RequestChain } from './request-chain.ts';
 import { GotWaitTimeoutError, hasBudget, waitBound } from './wait-bound.ts';
@@ -80,11 +80,13 @@ export function tokenRefresh(
   options: GotTokenRefreshOptions = {},
 ): GotTokenRefreshExtension {
   const settings = adapterSettings(options);
-  const { headerName } = settings;
+  const { headerName, headerValue, wantsRefresh } = settings;
   // got keeps header names lower-cased.
   const header = headerName.toLowerCase();
-  const chains = createChainRegistry(settings.headerValue);
-  let attached: Attachment | undefined;
+  const chains = createChainRegistry(headerValue);
+  // The origin policy, fixed when these options are attached to a client, and that client's base URL then.
+  let policy: OriginPolicy | undefined;
+  let attachedBase: string | undefined;
 
   // got runs init hooks for every options object merged into a client or a request, with the client as it is at
   // that moment. The one that holds this very hook is the moment these options are attached: the base URL then is
@@ -94,23 +96,21 @@ export function tokenRefresh(
     if (!own.hooks?.init?.includes(init)) return;
     // A prefixUrl in the same options object (`{ ...tokenRefresh(manager), prefixUrl }`) is merged after this runs.
     const base = prefixOf(own) ?? prefixOf(self);
-    if (attached === undefined) {
-      attached = attach(base, settings.policyFor(base));
-    } else if (options.origins === undefined && attached.base !== base) {
+    if (policy === undefined) {
+      policy = settings.policyFor(base);
+      attachedBase = base;
+    } else if (options.origins === undefined && attachedBase !== base) {
       throw new ConfigurationError(
         'These tokenRefresh() options are already attached to a client with another prefixUrl: call tokenRefresh() once per client',
       );
     }
   };
 
-  const attachment = (): Attachment => {
-    attached ??= attach(undefined, settings.policyFor(undefined));
-    return attached;
+  /** The policy; hooks that run before any attachment (no init hook saw these options) fix it without a base. */
+  const originPolicy = (): OriginPolicy => {
+    policy ??= settings.policyFor(undefined);
+    return policy;
   };
-  const policy = (): OriginPolicy => attachment().policy;
-
-  /** Whether a request URL (an `href`) gets the token: the policy's answer (it remembers the last origin's). */
-  const allowed = (href: string): boolean => policy()(href);
 
   const tokensOf = (error: unknown): readonly string[] => {
     const errorOptions = (error as { options?: { context?: object } } | null)?.options;
@@ -160,7 +160,7 @@ export function tokenRefresh(
       requestOptions.headers[header] = chains.firstAttempt(requestOptions, token);
       return;
     }
-    const value = settings.headerValue(token);
+    const value = headerValue(token);
     requestOptions.headers[header] = value;
     chains.sent(requestOptions, chain, token.token, value);
   };
@@ -210,7 +210,7 @@ export function tokenRefresh(
     if (optedOut(requestOptions)) return;
     let chain = chains.get(requestOptions);
     const url = hrefOf(requestOptions);
-    if (url === undefined || !allowed(url)) {
+    if (url === undefined || !originPolicy()(url)) {
       if (chain !== undefined) stripOurHeader(requestOptions, chain);
       return;
     }
@@ -238,7 +238,7 @@ export function tokenRefresh(
     const chain = chains.get(nextOptions);
     if (chain?.sentToken === undefined) return;
     const url = hrefOf(nextOptions);
-    const drop = url === undefined ? [header] : headersToDrop(response.url, url, policy(), headerName);
+    const drop = url === undefined ? [header] : headersToDrop(response.url, url, originPolicy(), headerName);
     if (drop.includes(header)) stripOurHeader(nextOptions, chain);
     deleteHeaders(nextOptions.headers, drop);
   };
@@ -251,7 +251,7 @@ export function tokenRefresh(
     if (chain === undefined || chain.replayed || optedOut(requestOptions)) return response;
     const failedToken = chain.sentToken;
     if (failedToken === undefined) return response;
-    if (!settings.wantsRefresh(response.statusCode, response.headers, wwwAuthenticateOf)) return response;
+    if (!wantsRefresh(response.statusCode, response.headers, wwwAuthenticateOf)) return response;
     // Marked before anything can fail: whatever happens next, this chain is never replayed a second time.
     const own = chains.own(requestOptions, chain);
     own.replayed = true;
@@ -277,7 +277,7 @@ export function tokenRefresh(
     // `preserveHooks` keeps every afterResponse hook (the caller's too) for the replayed response; ours then
     // sees `replayed` and passes the response on.
     return retryWithMergedOptions({
-      headers: { [header]: settings.headerValue(token) },
+      headers: { [header]: headerValue(token) },
       preserveHooks: true,
     });
   };

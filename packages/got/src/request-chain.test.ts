@@ -14,17 +14,17 @@ const tokenOf = (token: string): AccessToken => Object.freeze({ token, type: 'Be
 describe('createChainRegistry', () => {
   it('finds the chain through shallow copies of the context (got copies it for retries and redirects)', () => {
     const chains = createChainRegistry(headerValue);
-    const options = { context: { user: 1 } };
-    const chain = chains.start(options);
-    expect(chains.get({ context: { ...options.context } })).toBe(chain);
-    expect(chains.get({ context: {} })).toBeUndefined();
+    const context = { user: 1 };
+    const chain = chains.start(context);
+    expect(chains.get({ ...context })).toBe(chain);
+    expect(chains.get({})).toBeUndefined();
   });
 
   it('a new start replaces a chain inherited from other options', () => {
     const chains = createChainRegistry(headerValue);
-    const first = { context: {} };
+    const first = {};
     const earlier = chains.start(first);
-    const derived = { context: { ...first.context } };
+    const derived = { ...first };
     const later = chains.start(derived);
     expect(later).not.toBe(earlier);
     expect(chains.get(derived)).toBe(later);
@@ -34,20 +34,20 @@ describe('createChainRegistry', () => {
   it('two registries never see each other’s chains', () => {
     const a = createChainRegistry(headerValue);
     const b = createChainRegistry(headerValue);
-    const options = { context: {} };
-    const chain = a.start(options);
-    expect(b.get(options)).toBeUndefined();
-    expect(a.get(options)).toBe(chain);
+    const context = {};
+    const chain = a.start(context);
+    expect(b.get(context)).toBeUndefined();
+    expect(a.get(context)).toBe(chain);
   });
 
   it('what the chain holds never shows when the context is printed or serialized', () => {
     const chains = createChainRegistry(headerValue);
     const options = { context: { user: 'visible' } };
-    const chain = chains.start(options);
-    chains.sent(options, chain, 'secret-access-token', 'Bearer secret-access-token');
+    const chain = chains.start(options.context);
+    chains.sent(options.context, chain, 'secret-access-token', 'Bearer secret-access-token');
     chain.replayWith = { token: 'next-secret-token', type: 'Bearer' };
     const shared = { context: { user: 'visible' } };
-    chains.firstAttempt(shared, tokenOf('secret-first-pass'));
+    chains.firstAttempt(shared.context, tokenOf('secret-first-pass'));
     for (const printed of [
       inspect(options, { depth: 10 }),
       inspect(options, { depth: 10, showHidden: true, getters: true, customInspect: false }),
@@ -62,7 +62,7 @@ describe('createChainRegistry', () => {
 
   it('remembers each token a chain sent, once, for redaction; a list is never shared with another token', () => {
     const chains = createChainRegistry(headerValue);
-    const [a, b, c] = [{ context: {} }, { context: {} }, { context: {} }];
+    const [a, b, c] = [{}, {}, {}];
     const chain = chains.start(a);
     const other = chains.start(b);
     const third = chains.start(c);
@@ -85,15 +85,15 @@ describe('createChainRegistry', () => {
 describe('a first attempt (the state shared by every call that sent the same token)', () => {
   const FIRST = tokenOf('first');
   const SECOND = tokenOf('second');
-  const stateOf = (chains: ChainRegistry, options: { context: object }): RequestChain => {
-    const state = chains.get(options);
-    if (state === undefined) throw new Error('no state on these options');
+  const stateOf = (chains: ChainRegistry, context: object): RequestChain => {
+    const state = chains.get(context);
+    if (state === undefined) throw new Error('no state on this context');
     return state;
   };
 
   it('returns the header value; calls that sent the same token share one frozen state, another token gets its own', () => {
     const chains = createChainRegistry(headerValue);
-    const [a, b, c] = [{ context: {} }, { context: {} }, { context: {} }];
+    const [a, b, c] = [{}, {}, {}];
     expect(chains.firstAttempt(a, FIRST)).toBe('Bearer first');
     expect(chains.firstAttempt(b, FIRST)).toBe('Bearer first');
     expect(chains.firstAttempt(c, SECOND)).toBe('Bearer second');
@@ -112,7 +112,7 @@ describe('a first attempt (the state shared by every call that sent the same tok
   it('a token object that is not frozen is read afresh every time (it may have changed)', () => {
     const chains = createChainRegistry(headerValue);
     const token = { token: 'first', type: 'Bearer' };
-    const [a, b] = [{ context: {} }, { context: {} }];
+    const [a, b] = [{}, {}];
     expect(chains.firstAttempt(a, token)).toBe('Bearer first');
     token.token = 'second';
     expect(chains.firstAttempt(b, token)).toBe('Bearer second');
@@ -122,8 +122,8 @@ describe('a first attempt (the state shared by every call that sent the same tok
 
   it('a change of state goes to a copy of the call’s own, which every later copy of its context sees', () => {
     const chains = createChainRegistry(headerValue);
-    const call = { context: {} };
-    const other = { context: {} };
+    const call = {};
+    const other = {};
     chains.firstAttempt(call, FIRST);
     chains.firstAttempt(other, FIRST);
     const shared = stateOf(chains, call);
@@ -137,7 +137,7 @@ describe('a first attempt (the state shared by every call that sent the same tok
       tokens: ['first'],
     });
     expect(chains.get(call)).toBe(own);
-    expect(chains.get({ context: { ...call.context } })).toBe(own);
+    expect(chains.get({ ...call })).toBe(own);
     // The other call, and the shared state itself, are untouched.
     expect(chains.get(other)).toBe(shared);
     expect(shared.replayed).toBe(false);
@@ -147,9 +147,9 @@ describe('a first attempt (the state shared by every call that sent the same tok
 
   it('got’s retry with the same token keeps the shared state; another token makes the call’s own with both', () => {
     const chains = createChainRegistry(headerValue);
-    const call = { context: {} };
+    const call = {};
     chains.firstAttempt(call, FIRST);
-    const retry = { context: { ...call.context } };
+    const retry = { ...call };
     const shared = stateOf(chains, retry);
     chains.sent(retry, shared, 'first', 'Bearer first');
     expect(chains.get(retry)).toBe(shared);
@@ -165,11 +165,11 @@ describe('a first attempt (the state shared by every call that sent the same tok
 
   it('forget() drops a state inherited from an earlier call’s options, and only there', () => {
     const chains = createChainRegistry(headerValue);
-    const earlier = { context: {} };
+    const earlier = {};
     chains.firstAttempt(earlier, FIRST);
     const own = chains.own(earlier, chains.get(earlier));
     own.replayed = true;
-    const next = { context: { ...earlier.context } };
+    const next = { ...earlier };
     chains.forget(next);
     expect(chains.get(next)).toBeUndefined();
     expect(chains.get(earlier)).toBe(own);

@@ -57,28 +57,29 @@ class ChainHandle {
   }
 }
 
+/** Each method takes the `context` of got's options (read once per hook: each read is a call of got's getter). */
 export interface ChainRegistry {
-  /** The chain the options belong to, if a hook of this registry has seen it; a shared one is read-only. */
-  get(options: { readonly context: object }): RequestChain | undefined;
-  /** Starts a chain of its own on these options (overwrites a handle inherited from other options). */
-  start(options: { readonly context: object }, startedAt?: number): RequestChain;
-  /** Forgets a chain these options inherited from an earlier call's options: the call starts without one. */
-  forget(options: { readonly context: object }): void;
+  /** The chain of the options with this context, if a hook of this registry has seen it; a shared one is read-only. */
+  get(context: object): RequestChain | undefined;
+  /** Starts a chain of its own on this context (overwrites a handle inherited from other options). */
+  start(context: object, startedAt?: number): RequestChain;
+  /** Forgets a chain this context inherited from an earlier call's options: the call starts without one. */
+  forget(context: object): void;
   /**
-   * The chain of these options as one of their own, to change: `chain` (their current one, from `get`) when it
-   * already is, else a copy of it (or a new chain) stored on them.
+   * The chain of this context as one of its own, to change: `chain` (its current one, from `get`) when it already
+   * is, else a copy of it (or a new chain) stored on it.
    */
-  own(options: { readonly context: object }, chain: RequestChain | undefined): RequestChain;
+  own(context: object, chain: RequestChain | undefined): RequestChain;
   /**
    * Records that the first attempt of a call (no chain yet) sends `token`, and returns its header value: the state
    * every call that sent that token shares.
    */
-  firstAttempt(options: { readonly context: object }, token: AccessToken): string;
+  firstAttempt(context: object, token: AccessToken): string;
   /**
    * Records that this attempt of the chain (from `get`) sent `token` in a header of `value`: its `tokens` become
    * exactly the tokens it sent, each once.
    */
-  sent(options: { readonly context: object }, chain: RequestChain, token: string, value: string): void;
+  sent(context: object, chain: RequestChain, token: string, value: string): void;
 }
 
 /** A chain of its own, a copy of `from` when given. */
@@ -108,21 +109,21 @@ export function createChainRegistry(headerValue: (token: AccessToken) => string)
   let firstToken: AccessToken | undefined;
   let firstValue = '';
   let firstHandle: ChainHandle | undefined;
-  const store = (options: { readonly context: object }, chain: RequestChain): RequestChain => {
-    (options.context as Context)[key] = new ChainHandle(chain);
+  const store = (context: object, chain: RequestChain): RequestChain => {
+    (context as Context)[key] = new ChainHandle(chain);
     return chain;
   };
-  const own: ChainRegistry['own'] = (options, chain) =>
-    chain !== undefined && !chain.shared ? chain : store(options, newChain(chain?.startedAt, chain));
+  const own: ChainRegistry['own'] = (context, chain) =>
+    chain !== undefined && !chain.shared ? chain : store(context, newChain(chain?.startedAt, chain));
   return {
-    get: (options) => ChainHandle.chainOf((options.context as Context)[key]),
-    start: (options, startedAt) => store(options, newChain(startedAt)),
-    forget(options) {
-      const context = options.context as Context;
-      if (context[key] !== undefined) context[key] = undefined;
+    get: (context) => ChainHandle.chainOf((context as Context)[key]),
+    start: (context, startedAt) => store(context, newChain(startedAt)),
+    forget(context) {
+      const own = context as Context;
+      if (own[key] !== undefined) own[key] = undefined;
     },
     own,
-    firstAttempt(options, token) {
+    firstAttempt(context, token) {
       if (firstHandle === undefined || firstToken !== token) {
         const value = headerValue(token);
         const chain: RequestChain = Object.freeze({
@@ -135,18 +136,18 @@ export function createChainRegistry(headerValue: (token: AccessToken) => string)
         const handle = new ChainHandle(chain);
         // Only a frozen token is known to keep its value.
         if (!Object.isFrozen(token)) {
-          (options.context as Context)[key] = handle;
+          (context as Context)[key] = handle;
           return value;
         }
         [firstToken, firstValue, firstHandle] = [token, value, handle];
       }
-      (options.context as Context)[key] = firstHandle;
+      (context as Context)[key] = firstHandle;
       return firstValue;
     },
-    sent(options, chain, token, value) {
+    sent(context, chain, token, value) {
       // got's own retry of a first pass, with the same token: the same state.
       if (chain.shared && chain.sentToken === token && chain.sentValue === value) return;
-      const mine = own(options, chain);
+      const mine = own(context, chain);
       mine.sentToken = token;
       mine.sentValue = value;
       const { tokens } = mine;

@@ -60,8 +60,8 @@ export interface TokenRelayContext {
 
 const wwwAuthenticateOf = (headers: IncomingHttpHeaders): string | undefined => headers['www-authenticate'];
 
-const optedOut = (options: { readonly context: object }): boolean =>
-  (options.context as TokenRelayContext).tokenRelay === false;
+/** Whether got's `context` says to leave this request alone. */
+const optedOut = (context: object): boolean => (context as TokenRelayContext).tokenRelay === false;
 
 /**
  * Options for `got.extend()`:
@@ -115,7 +115,7 @@ export function tokenRefresh(
   const tokensOf = (error: unknown): readonly string[] => {
     const errorOptions = (error as { options?: { context?: object } } | null)?.options;
     const context = errorOptions?.context;
-    return context === undefined ? [] : (chains.get({ context })?.tokens ?? []);
+    return context === undefined ? [] : (chains.get(context)?.tokens ?? []);
   };
 
   // Once per got() call, before got builds the request: the call starts afresh, even if these options were made
@@ -125,11 +125,12 @@ export function tokenRefresh(
   // rejection leaves redacted; any other goes back as got made it.
   const handler: HandlerFunction = (requestOptions, next) => {
     let chain: RequestChain | undefined;
-    if (requestOptions !== undefined && !optedOut(requestOptions)) {
-      if (hasBudget(requestOptions.timeout.request) || typeof manager === 'function') {
-        chain = chains.start(requestOptions, Date.now());
+    const context = requestOptions?.context;
+    if (context !== undefined && !optedOut(context)) {
+      if (typeof manager === 'function' || hasBudget(requestOptions?.timeout.request)) {
+        chain = chains.start(context, Date.now());
       } else {
-        chains.forget(requestOptions);
+        chains.forget(context);
       }
     }
     const result = next(requestOptions);
@@ -145,24 +146,28 @@ export function tokenRefresh(
   const stripOurHeader = (requestOptions: GotRequestOptions, chain: RequestChain): void => {
     if (chain.sentValue === undefined) return;
     if (requestOptions.headers[header] === chain.sentValue) delete requestOptions.headers[header];
-    const own = chains.own(requestOptions, chain);
+    const own = chains.own(requestOptions.context, chain);
     own.sentToken = undefined;
     own.sentValue = undefined;
   };
 
-  /** Puts the token on the request and records it on the chain (`undefined`: the call's first attempt). */
+  /**
+   * Puts the token on the request and records it on the chain of `context` (the request's): `chain` is its current
+   * one, `undefined` on the call's first attempt.
+   */
   const send = (
     requestOptions: GotRequestOptions,
+    context: object,
     chain: RequestChain | undefined,
     token: AccessToken,
   ): void => {
     if (chain === undefined) {
-      requestOptions.headers[header] = chains.firstAttempt(requestOptions, token);
+      requestOptions.headers[header] = chains.firstAttempt(context, token);
       return;
     }
     const value = headerValue(token);
     requestOptions.headers[header] = value;
-    chains.sent(requestOptions, chain, token.token, value);
+    chains.sent(context, chain, token.token, value);
   };
 
   /**
@@ -207,8 +212,9 @@ export function tokenRefresh(
 
   // Synchronous unless the request must wait for a token: a fresh token costs no promise of ours.
   const beforeRequest: BeforeRequestHook = (requestOptions) => {
-    if (optedOut(requestOptions)) return;
-    let chain = chains.get(requestOptions);
+    const { context } = requestOptions;
+    if (optedOut(context)) return;
+    let chain = chains.get(context);
     const url = hrefOf(requestOptions);
     if (url === undefined || !originPolicy()(url)) {
       if (chain !== undefined) stripOurHeader(requestOptions, chain);
@@ -217,25 +223,26 @@ export function tokenRefresh(
     const replayWith = chain?.replayWith;
     if (chain !== undefined && replayWith !== undefined) {
       chain.replayWith = undefined;
-      send(requestOptions, chain, replayWith);
+      send(requestOptions, context, chain, replayWith);
       return;
     }
     // A resolver is asked once per call: the manager it picked is kept on the call's own chain.
     if (typeof manager === 'function') {
-      chain = chains.own(requestOptions, chain);
+      chain = chains.own(context, chain);
       chain.manager ??= managerFor(manager, requestOptions);
     }
     const pending = tokenOf(requestOptions, chain, chain?.manager ?? managerFor(manager, requestOptions));
     if (!(pending instanceof Promise)) {
-      send(requestOptions, chain, pending);
+      send(requestOptions, context, chain, pending);
       return;
     }
-    return pending.then((token) => send(requestOptions, chain, token));
+    return pending.then((token) => send(requestOptions, context, chain, token));
   };
 
   const beforeRedirect: BeforeRedirectHook = (nextOptions, response) => {
-    if (optedOut(nextOptions)) return;
-    const chain = chains.get(nextOptions);
+    const { context } = nextOptions;
+    if (optedOut(context)) return;
+    const chain = chains.get(context);
     if (chain?.sentToken === undefined) return;
     const url = hrefOf(nextOptions);
     const drop = url === undefined ? [header] : headersToDrop(response.url, url, originPolicy(), headerName);
@@ -246,14 +253,15 @@ export function tokenRefresh(
   // Synchronous until a response calls for a refresh: the usual response costs no promise of ours.
   const afterResponse: AfterResponseHook = (response, retryWithMergedOptions) => {
     const requestOptions = response.request.options;
-    const chain = chains.get(requestOptions);
+    const { context } = requestOptions;
+    const chain = chains.get(context);
     // Only the first pass of a chain that carried our token may refresh and replay.
-    if (chain === undefined || chain.replayed || optedOut(requestOptions)) return response;
+    if (chain === undefined || chain.replayed || optedOut(context)) return response;
     const failedToken = chain.sentToken;
     if (failedToken === undefined) return response;
     if (!wantsRefresh(response.statusCode, response.headers, wwwAuthenticateOf)) return response;
     // Marked before anything can fail: whatever happens next, this chain is never replayed a second time.
-    const own = chains.own(requestOptions, chain);
+    const own = chains.own(context, chain);
     own.replayed = true;
     return refreshAndReplay(own, failedToken, requestOptions, retryWithMergedOptions);
   };

@@ -10,6 +10,7 @@ import { ConfigurationError, NotReplayableError } from '@tokenrelay/core';
 import {
   adapterSettings,
   type CommonAdapterOptions,
+  defaultShouldRefresh,
   deleteHeaders,
   freshToken,
   headersToDrop,
@@ -250,8 +251,16 @@ export function tokenRefresh(
     deleteHeaders(nextOptions.headers, drop);
   };
 
+  // The default rule runs no code of the caller's and reads the status alone (the header only on a 401), so it is
+  // asked first and the usual response costs no look at the request; a rule of the caller's is asked only about
+  // requests that carried our token, as it always was.
+  const ruleFirst = settings.shouldRefresh === defaultShouldRefresh;
+  const refreshWanted = (response: Parameters<AfterResponseHook>[0]): boolean =>
+    wantsRefresh(response.statusCode, response.headers, wwwAuthenticateOf);
+
   // Synchronous until a response calls for a refresh: the usual response costs no promise of ours.
   const afterResponse: AfterResponseHook = (response, retryWithMergedOptions) => {
+    if (ruleFirst && !refreshWanted(response)) return response;
     const requestOptions = response.request.options;
     const { context } = requestOptions;
     const chain = chains.get(context);
@@ -259,7 +268,7 @@ export function tokenRefresh(
     if (chain === undefined || chain.replayed || optedOut(context)) return response;
     const failedToken = chain.sentToken;
     if (failedToken === undefined) return response;
-    if (!wantsRefresh(response.statusCode, response.headers, wwwAuthenticateOf)) return response;
+    if (!ruleFirst && !refreshWanted(response)) return response;
     // Marked before anything can fail: whatever happens next, this chain is never replayed a second time.
     const own = chains.own(context, chain);
     own.replayed = true;

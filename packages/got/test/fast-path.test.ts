@@ -189,6 +189,35 @@ describe.each(gotVersions)('$name', ({ got, RequestError }) => {
     ]);
   });
 
+  it('a shouldRefresh of the caller’s is asked only about responses to requests that carried our token', async () => {
+    const asked: string[] = [];
+    const api = got.extend(
+      { prefixUrl: emu.apiOrigin, retry: { limit: 0 }, throwHttpErrors: false },
+      tokenRefresh(fx.manager(), {
+        shouldRefresh: ({ status }) => {
+          asked.push(String(status));
+          return status === 401;
+        },
+      }),
+    );
+    const elsewhere = await api.get(emu.otherUrl('/elsewhere'));
+    const optedOut = await api.get('opted-out', { context: { tokenRelay: false } });
+    const ours = await api.get('ours');
+    expect([elsewhere.statusCode, optedOut.statusCode, ours.statusCode]).toEqual([200, 401, 200]);
+    expect(asked).toEqual(['200']);
+  });
+
+  it('with the default rule, a 401 to a request that carried no token of ours starts no refresh', async () => {
+    const api = got.extend(
+      { prefixUrl: emu.apiOrigin, retry: { limit: 0 }, throwHttpErrors: false },
+      tokenRefresh(fx.manager()),
+    );
+    const optedOut = await api.get('opted-out', { context: { tokenRelay: false } });
+    expect(optedOut.statusCode).toBe(401);
+    expect(emu.counters.tokenCalls).toBe(0);
+    expect(emu.counters.apiRequests).toBe(1);
+  });
+
   it('calls that went out with the same token share no replay mark: each one’s 401 is replayed once', async () => {
     const manager = fx.manager();
     const api = got.extend({ prefixUrl: emu.apiOrigin, retry: { limit: 0 } }, tokenRefresh(manager));

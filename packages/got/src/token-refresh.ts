@@ -31,7 +31,7 @@ import type {
 import { hrefOf, prefixOf } from './attachment.ts';
 import { mayRejectUnseen, redactBeforeError, redactingOnRejection } from './redact-errors.ts';
 import { createChainRegistry, type RequestChain } from './request-chain.ts';
-import { GotWaitTimeoutError, hasBudget, waitBound } from './wait-bound.ts';
+import { bounded, hasBudget } from './wait-bound.ts';
 
 /**
  * What `tokenRefresh()` returns: handlers and hooks for `got.extend()`. Narrower than got's `ExtendOptions`, so
@@ -169,27 +169,6 @@ export function tokenRefresh(
     const value = headerValue(token);
     requestOptions.headers[header] = value;
     chains.sent(context, chain, token.token, value);
-  };
-
-  /**
-   * A wait for the manager, bounded by the request's signal and what is left of its `timeout.request`, counted
-   * from when the call began (`startedAt`); for a budget the call did not have when it began (a later handler or
-   * hook gave it), from now.
-   */
-  const bounded = async <T>(
-    requestOptions: Pick<GotRequestOptions, 'signal' | 'timeout'>,
-    startedAt: number | undefined,
-    work: (signal: AbortSignal | undefined) => Promise<T>,
-  ): Promise<T> => {
-    const bound = waitBound(requestOptions.signal, requestOptions.timeout.request, startedAt ?? Date.now());
-    try {
-      return await work(bound.signal);
-    } catch (error) {
-      if (bound.timedOut()) throw new GotWaitTimeoutError(requestOptions.timeout.request, error);
-      throw error;
-    } finally {
-      bound.dispose();
-    }
   };
 
   /**

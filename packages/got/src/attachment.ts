@@ -1,8 +1,7 @@
 /**
- * Which URLs get the token, in got's terms: the origin policy fixed when the options are attached to a client, the
- * client's base URL then, and the request's URL as the text the policy decides on.
+ * The URLs the origin policy decides on, in got's terms: the client's base URL (`prefixUrl`) when the options are
+ * attached to it, and the request's URL as text.
  */
-import type { OriginPolicy } from '@tokenrelay/core/adapter-kit';
 
 /** got's `prefixUrl` ('' when unset) as a string, or `undefined`. */
 export const prefixOf = (options: { readonly prefixUrl?: string | URL | undefined }): string | undefined =>
@@ -15,18 +14,11 @@ export const prefixOf = (options: { readonly prefixUrl?: string | URL | undefine
 export const hrefOf = (options: { readonly url?: string | URL | undefined }): string | undefined => {
   const { url } = options;
   if (url === undefined) return undefined;
-  if (url instanceof URL) return url.href;
+  // got hands hooks a `URL`; `typeof` rather than `instanceof URL`, which looks up the global on every request.
+  if (typeof url !== 'string') return url.href;
   try {
     return new URL(url).href;
   } catch {
     return undefined;
   }
 };
-
-/** The policy of one attachment and the client's base URL it was fixed from. */
-export interface Attachment {
-  readonly base: string | undefined;
-  readonly policy: OriginPolicy;
-}
-
-export const attach = (base: string | undefined, policy: OriginPolicy): Attachment => ({ base, policy });

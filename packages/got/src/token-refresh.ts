@@ -4,11 +4,13 @@
  * is stale, what an error means, which origins, which responses, which headers a redirect drops) is the core's;
  * this file only translates.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AccessToken, TokenManager } from '@tokenrelay/core';
 import { ConfigurationError, NotReplayableError } from '@tokenrelay/core';
 import {
   adapterSettings,
   type CommonAdapterOptions,
+  defaultShouldRefresh,
   deleteHeaders,
   freshToken,
   headersToDrop,
@@ -26,10 +28,10 @@ import type {
   HandlerFunction,
   InitHook,
 } from 'got';
-import { type Attachment, attach, hrefOf, prefixOf } from './attachment.ts';
+import { hrefOf, prefixOf } from './attachment.ts';
 import { mayRejectUnseen, redactBeforeError, redactingOnRejection } from './redact-errors.ts';
 import { createChainRegistry, type RequestChain } from './request-chain.ts';
-import { GotWaitTimeoutError, hasBudget, waitBound } from './wait-bound.ts';
+import { bounded, hasBudget } from './wait-bound.ts';
 
 /**
  * What `tokenRefresh()` returns: handlers and hooks for `got.extend()`. Narrower than got's `ExtendOptions`, so
@@ -57,8 +59,10 @@ export interface TokenRelayContext {
   readonly tokenRelay?: false | undefined;
 }
 
-const optedOut = (options: { readonly context: object }): boolean =>
-  (options.context as TokenRelayContext).tokenRelay === false;
+const wwwAuthenticateOf = (headers: IncomingHttpHeaders): string | undefined => headers['www-authenticate'];
+
+/** Whether got's `context` says to leave this request alone. */
+const optedOut = (context: object): boolean => (context as TokenRelayContext).tokenRelay === false;
 
 /**
  * Options for `got.extend()`:
@@ -77,11 +81,13 @@ export function tokenRefresh(
   options: GotTokenRefreshOptions = {},
 ): GotTokenRefreshExtension {
   const settings = adapterSettings(options);
-  const { shouldRefresh, headerName } = settings;
+  const { headerName, headerValue, wantsRefresh } = settings;
   // got keeps header names lower-cased.
   const header = headerName.toLowerCase();
-  const chains = createChainRegistry();
-  let attached: Attachment | undefined;
+  const chains = createChainRegistry(headerValue);
+  // The origin policy, fixed when these options are attached to a client, and that client's base URL then.
+  let policy: OriginPolicy | undefined;
+  let attachedBase: string | undefined;
 
   // got runs init hooks for every options object merged into a client or a request, with the client as it is at
   // that moment. The one that holds this very hook is the moment these options are attached: the base URL then is
@@ -91,147 +97,161 @@ export function tokenRefresh(
     if (!own.hooks?.init?.includes(init)) return;
     // A prefixUrl in the same options object (`{ ...tokenRefresh(manager), prefixUrl }`) is merged after this runs.
     const base = prefixOf(own) ?? prefixOf(self);
-    if (attached === undefined) {
-      attached = attach(base, settings.policyFor(base));
-    } else if (options.origins === undefined && attached.base !== base) {
+    if (policy === undefined) {
+      policy = settings.policyFor(base);
+      attachedBase = base;
+    } else if (options.origins === undefined && attachedBase !== base) {
       throw new ConfigurationError(
         'These tokenRefresh() options are already attached to a client with another prefixUrl: call tokenRefresh() once per client',
       );
     }
   };
 
-  const attachment = (): Attachment => {
-    attached ??= attach(undefined, settings.policyFor(undefined));
-    return attached;
+  /** The policy; hooks that run before any attachment (no init hook saw these options) fix it without a base. */
+  const originPolicy = (): OriginPolicy => {
+    policy ??= settings.policyFor(undefined);
+    return policy;
   };
-  const policy = (): OriginPolicy => attachment().policy;
-
-  /** Whether a request URL (an `href`) gets the token: the policy's answer (it remembers the last origin's). */
-  const allowed = (href: string): boolean => policy()(href);
 
   const tokensOf = (error: unknown): readonly string[] => {
     const errorOptions = (error as { options?: { context?: object } } | null)?.options;
     const context = errorOptions?.context;
-    return context === undefined ? [] : (chains.get({ context })?.tokens ?? []);
+    return context === undefined ? [] : (chains.get(context)?.tokens ?? []);
   };
 
-  // Once per got() call, before got builds the request: a new chain, even if these options were made from an
-  // earlier request's (got.paginate does that). A promise that can reject without passing `beforeError` (an abort,
-  // got 14's `cancel()`) is wrapped so that its rejection leaves redacted; any other goes back as got made it.
+  // Once per got() call, before got builds the request: the call starts afresh, even if these options were made
+  // from an earlier request's (got.paginate does that). It gets a chain of its own only when it needs one from the
+  // start: for its `timeout.request` budget (when it began) or a manager resolver (asked once per call). A promise
+  // that can reject without passing `beforeError` (an abort, got 14's `cancel()`) is wrapped so that its
+  // rejection leaves redacted; any other goes back as got made it.
   const handler: HandlerFunction = (requestOptions, next) => {
-    const chain =
-      requestOptions !== undefined && !optedOut(requestOptions) ? chains.start(requestOptions) : undefined;
+    let chain: RequestChain | undefined;
+    const context = requestOptions?.context;
+    if (context !== undefined && !optedOut(context)) {
+      if (typeof manager === 'function' || hasBudget(requestOptions?.timeout.request)) {
+        chain = chains.start(context, Date.now());
+      } else {
+        chains.forget(context);
+      }
+    }
     const result = next(requestOptions);
     if (!mayRejectUnseen(requestOptions, result)) return result;
     const tokens = chain === undefined ? tokensOf : () => chain.tokens;
     return redactingOnRejection(result, requestOptions?.isStream === true, tokens) as typeof result;
   };
 
-  /** The chain of these options; a request that did not pass through our handler gets one here. */
-  const chainOf = (requestOptions: GotRequestOptions): RequestChain =>
-    chains.get(requestOptions) ?? chains.start(requestOptions);
-
-  /** Removes the header only when it is the one we put there: a header the caller set is theirs. */
+  /**
+   * Removes the header only when it is the one we put there (a header the caller set is theirs), and notes that
+   * this attempt goes out without our token.
+   */
   const stripOurHeader = (requestOptions: GotRequestOptions, chain: RequestChain): void => {
-    if (chain.sentValue !== undefined && requestOptions.headers[header] === chain.sentValue) {
-      delete requestOptions.headers[header];
-    }
-    chain.sentToken = undefined;
-    chain.sentValue = undefined;
-  };
-
-  /** Puts the token on the request and remembers it. */
-  const send = (requestOptions: GotRequestOptions, chain: RequestChain, token: AccessToken): void => {
-    const value = settings.headerValue(token);
-    requestOptions.headers[header] = value;
-    chain.sentToken = token.token;
-    chain.sentValue = value;
-    chains.remember(chain, token.token);
-  };
-
-  /** A wait for the manager, bounded by the request's signal and what is left of its `timeout.request`. */
-  const bounded = async <T>(
-    requestOptions: Pick<GotRequestOptions, 'signal' | 'timeout'>,
-    chain: RequestChain,
-    work: (signal: AbortSignal | undefined) => Promise<T>,
-  ): Promise<T> => {
-    const bound = waitBound(requestOptions.signal, requestOptions.timeout.request, chain.startedAt);
-    try {
-      return await work(bound.signal);
-    } catch (error) {
-      if (bound.timedOut()) throw new GotWaitTimeoutError(requestOptions.timeout.request, error);
-      throw error;
-    } finally {
-      bound.dispose();
-    }
+    if (chain.sentValue === undefined) return;
+    if (requestOptions.headers[header] === chain.sentValue) delete requestOptions.headers[header];
+    const own = chains.own(requestOptions.context, chain);
+    own.sentToken = undefined;
+    own.sentValue = undefined;
   };
 
   /**
-   * The token for a request: a fresh one at once, with nothing set up; otherwise the manager's promise, bounded by
-   * the request's signal and, when it has one, what is left of its `timeout.request` (its timer and listener exist
-   * only while the request waits).
+   * Puts the token on the request and records it on the chain of `context` (the request's): `chain` is its current
+   * one, `undefined` on the call's first attempt.
+   */
+  const send = (
+    requestOptions: GotRequestOptions,
+    context: object,
+    chain: RequestChain | undefined,
+    token: AccessToken,
+  ): void => {
+    if (chain === undefined) {
+      requestOptions.headers[header] = chains.firstAttempt(context, token);
+      return;
+    }
+    const value = headerValue(token);
+    requestOptions.headers[header] = value;
+    chains.sent(context, chain, token.token, value);
+  };
+
+  /**
+   * The token for a request: a fresh one at once, with nothing set up or looked up; otherwise the manager's
+   * promise, bounded by the request's signal and, when it has one, what is left of its `timeout.request` (its timer
+   * and listener exist only while the request waits).
    */
   const tokenOf = (
     requestOptions: GotRequestOptions,
-    chain: RequestChain,
+    chain: RequestChain | undefined,
     requestManager: TokenManager,
   ): AccessToken | Promise<AccessToken> => {
     const { signal } = requestOptions;
+    const fresh = freshToken(requestManager, signal);
+    if (fresh !== undefined) return fresh;
     if (!hasBudget(requestOptions.timeout.request)) return tokenFor(requestManager, signal);
-    // The bound is built only for a real wait.
-    return (
-      freshToken(requestManager, signal) ??
-      bounded(requestOptions, chain, (bound) => requestManager.getAccessToken({ signal: bound }))
+    return bounded(requestOptions, chain?.startedAt, (bound) =>
+      requestManager.getAccessToken({ signal: bound }),
     );
   };
 
   // Synchronous unless the request must wait for a token: a fresh token costs no promise of ours.
   const beforeRequest: BeforeRequestHook = (requestOptions) => {
-    if (optedOut(requestOptions)) return;
-    const chain = chainOf(requestOptions);
+    const { context } = requestOptions;
+    if (optedOut(context)) return;
+    let chain = chains.get(context);
     const url = hrefOf(requestOptions);
-    if (url === undefined || !allowed(url)) {
-      stripOurHeader(requestOptions, chain);
+    if (url === undefined || !originPolicy()(url)) {
+      if (chain !== undefined) stripOurHeader(requestOptions, chain);
       return;
     }
-    const { replayWith } = chain;
-    if (replayWith !== undefined) {
+    const replayWith = chain?.replayWith;
+    if (chain !== undefined && replayWith !== undefined) {
       chain.replayWith = undefined;
-      send(requestOptions, chain, replayWith);
+      send(requestOptions, context, chain, replayWith);
       return;
     }
-    chain.manager ??= managerFor(manager, requestOptions);
-    const pending = tokenOf(requestOptions, chain, chain.manager);
+    // A resolver is asked once per call: the manager it picked is kept on the call's own chain.
+    if (typeof manager === 'function') {
+      chain = chains.own(context, chain);
+      chain.manager ??= managerFor(manager, requestOptions);
+    }
+    const pending = tokenOf(requestOptions, chain, chain?.manager ?? managerFor(manager, requestOptions));
     if (!(pending instanceof Promise)) {
-      send(requestOptions, chain, pending);
+      send(requestOptions, context, chain, pending);
       return;
     }
-    return pending.then((token) => send(requestOptions, chain, token));
+    return pending.then((token) => send(requestOptions, context, chain, token));
   };
 
   const beforeRedirect: BeforeRedirectHook = (nextOptions, response) => {
-    if (optedOut(nextOptions)) return;
-    const chain = chains.get(nextOptions);
+    const { context } = nextOptions;
+    if (optedOut(context)) return;
+    const chain = chains.get(context);
     if (chain?.sentToken === undefined) return;
     const url = hrefOf(nextOptions);
-    const drop = url === undefined ? [header] : headersToDrop(response.url, url, policy(), headerName);
+    const drop = url === undefined ? [header] : headersToDrop(response.url, url, originPolicy(), headerName);
     if (drop.includes(header)) stripOurHeader(nextOptions, chain);
     deleteHeaders(nextOptions.headers, drop);
   };
 
+  // The default rule runs no code of the caller's and reads the status alone (the header only on a 401), so it is
+  // asked first and the usual response costs no look at the request; a rule of the caller's is asked only about
+  // requests that carried our token, as it always was.
+  const ruleFirst = settings.shouldRefresh === defaultShouldRefresh;
+  const refreshWanted = (response: Parameters<AfterResponseHook>[0]): boolean =>
+    wantsRefresh(response.statusCode, response.headers, wwwAuthenticateOf);
+
   // Synchronous until a response calls for a refresh: the usual response costs no promise of ours.
   const afterResponse: AfterResponseHook = (response, retryWithMergedOptions) => {
+    if (ruleFirst && !refreshWanted(response)) return response;
     const requestOptions = response.request.options;
-    const chain = chains.get(requestOptions);
+    const { context } = requestOptions;
+    const chain = chains.get(context);
     // Only the first pass of a chain that carried our token may refresh and replay.
-    if (chain === undefined || chain.replayed || optedOut(requestOptions)) return response;
+    if (chain === undefined || chain.replayed || optedOut(context)) return response;
     const failedToken = chain.sentToken;
     if (failedToken === undefined) return response;
-    const wwwAuthenticate = response.headers['www-authenticate'];
-    if (!shouldRefresh({ status: response.statusCode, wwwAuthenticate })) return response;
+    if (!ruleFirst && !refreshWanted(response)) return response;
     // Marked before anything can fail: whatever happens next, this chain is never replayed a second time.
-    chain.replayed = true;
-    return refreshAndReplay(chain, failedToken, requestOptions, retryWithMergedOptions);
+    const own = chains.own(context, chain);
+    own.replayed = true;
+    return refreshAndReplay(own, failedToken, requestOptions, retryWithMergedOptions);
   };
 
   const refreshAndReplay = async (
@@ -241,7 +261,7 @@ export function tokenRefresh(
     retryWithMergedOptions: Parameters<AfterResponseHook>[1],
   ): Promise<Awaited<ReturnType<AfterResponseHook>>> => {
     const requestManager = chain.manager ?? managerFor(manager, requestOptions as GotRequestOptions);
-    const token = await bounded(requestOptions, chain, (signal) =>
+    const token = await bounded(requestOptions, chain.startedAt, (signal) =>
       requestManager.refresh({ failedToken, signal }),
     );
     if (isConsumedByFirstSend(requestOptions.body)) {
@@ -253,7 +273,7 @@ export function tokenRefresh(
     // `preserveHooks` keeps every afterResponse hook (the caller's too) for the replayed response; ours then
     // sees `replayed` and passes the response on.
     return retryWithMergedOptions({
-      headers: { [header]: settings.headerValue(token) },
+      headers: { [header]: headerValue(token) },
       preserveHooks: true,
     });
   };

@@ -46,6 +46,31 @@ export function waitBound(
 }
 
 /**
+ * A wait for the manager (`work`), bounded by the request's signal and what is left of its `timeout.request`,
+ * counted from when the call began (`startedAt`); for a budget the call did not have when it began (a later handler
+ * or hook gave it), from now. When the budget runs out: a `GotWaitTimeoutError`.
+ */
+export async function bounded<T>(
+  request: {
+    readonly signal?: AbortSignal | undefined;
+    readonly timeout: { readonly request?: number | undefined };
+  },
+  startedAt: number | undefined,
+  work: (signal: AbortSignal | undefined) => Promise<T>,
+): Promise<T> {
+  const budget = request.timeout.request;
+  const bound = waitBound(request.signal, budget, startedAt ?? Date.now());
+  try {
+    return await work(bound.signal);
+  } catch (error) {
+    if (bound.timedOut()) throw new GotWaitTimeoutError(budget, error);
+    throw error;
+  } finally {
+    bound.dispose();
+  }
+}
+
+/**
  * Thrown when `timeout.request` runs out while the request waits for a token: got wraps it in its `RequestError`
  * with this error's `code` (`ETIMEDOUT`, the code of got's own `TimeoutError`) and keeps it as `cause`; its own
  * `cause` is the wait's error.

@@ -9,6 +9,7 @@ import { getEventListeners } from 'node:events';
 import { inspect } from 'node:util';
 import type { TokenManager } from '@tokenrelay/core';
 import { tokenRefresh } from '@tokenrelay/got';
+import type { ApiEcho } from '@tokenrelay/test-utils';
 import { useEmulation } from '@tokenrelay/test-utils/vitest';
 import type { BeforeRequestHook, ExtendOptions, Got, OptionsInit, RequestError } from 'got';
 import { HttpResponse, http } from 'msw';
@@ -110,7 +111,7 @@ const emptyHook = (value: string): ExtendOptions => ({
   },
 });
 
-describe.each(gotVersions)('$name', ({ got }) => {
+describe.each(gotVersions)('$name', ({ got, RequestError }) => {
   it('a fresh token costs no turn of the event loop: the next hook runs as soon as after an empty hook', async () => {
     const manager = fx.manager();
     const { token } = await manager.getAccessToken();
@@ -186,6 +187,81 @@ describe.each(gotVersions)('$name', ({ got }) => {
       `Bearer ${token}`,
       `Bearer ${token}`,
     ]);
+  });
+
+  it('a shouldRefresh of the caller’s is asked only about responses to requests that carried our token', async () => {
+    const asked: string[] = [];
+    const api = got.extend(
+      { prefixUrl: emu.apiOrigin, retry: { limit: 0 }, throwHttpErrors: false },
+      tokenRefresh(fx.manager(), {
+        shouldRefresh: ({ status }) => {
+          asked.push(String(status));
+          return status === 401;
+        },
+      }),
+    );
+    const elsewhere = await api.get(emu.otherUrl('/elsewhere'));
+    const optedOut = await api.get('opted-out', { context: { tokenRelay: false } });
+    const ours = await api.get('ours');
+    expect([elsewhere.statusCode, optedOut.statusCode, ours.statusCode]).toEqual([200, 401, 200]);
+    expect(asked).toEqual(['200']);
+  });
+
+  it('with the default rule, a 401 to a request that carried no token of ours starts no refresh', async () => {
+    const api = got.extend(
+      { prefixUrl: emu.apiOrigin, retry: { limit: 0 }, throwHttpErrors: false },
+      tokenRefresh(fx.manager()),
+    );
+    const optedOut = await api.get('opted-out', { context: { tokenRelay: false } });
+    expect(optedOut.statusCode).toBe(401);
+    expect(emu.counters.tokenCalls).toBe(0);
+    expect(emu.counters.apiRequests).toBe(1);
+  });
+
+  it('calls that went out with the same token share no replay mark: each one’s 401 is replayed once', async () => {
+    const manager = fx.manager();
+    const api = got.extend({ prefixUrl: emu.apiOrigin, retry: { limit: 0 } }, tokenRefresh(manager));
+    await warmUp(api, manager);
+    const warmUps = emu.counters.apiRequests;
+    emu.expireAccessTokens();
+    const bodies = await Promise.all(['a', 'b', 'c'].map((path) => api.get(path).json<ApiEcho>()));
+    expect(bodies.map((body) => body.tokenSerial)).toEqual([2, 2, 2]);
+    emu.expireAccessTokens();
+    // A call after those replays starts with a clean mark: its 401 is replayed too.
+    expect((await api.get('d').json<ApiEcho>()).tokenSerial).toBe(3);
+    const statuses = emu.counters
+      .requestsSeenBy(emu.apiOrigin)
+      .slice(warmUps)
+      .map((record) => record.status);
+    expect(statuses).toEqual([401, 401, 401, 200, 200, 200, 401, 200]);
+    expect(emu.counters.tokenCalls).toBe(2);
+  });
+
+  it('a timeout.request that a handler after ours sets still bounds the wait for a token', async () => {
+    const manager = fx.manager({
+      tokens: { ...emu.tokenSet(), expiresAt: Date.now() - 1 },
+      // A token endpoint that never answers: only the request's budget ends the wait.
+      refresh: ({ signal }) =>
+        new Promise((_, reject) => {
+          signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+        }),
+    });
+    const api = got.extend({ prefixUrl: emu.apiOrigin, retry: { limit: 0 } }, tokenRefresh(manager), {
+      handlers: [
+        (options, next) => {
+          options.timeout = { request: 300 };
+          return next(options);
+        },
+      ],
+    });
+    const started = Date.now();
+    const error = await api.get('waits').catch((e: unknown) => e);
+    const elapsed = Date.now() - started;
+    expect(error).toBeInstanceOf(RequestError);
+    expect((error as RequestError).code).toBe('ETIMEDOUT');
+    expect(elapsed).toBeGreaterThanOrEqual(250);
+    expect(elapsed).toBeLessThan(3_000);
+    expect(emu.counters.apiRequests).toBe(0);
   });
 
   it('a request that waits for a refresh gets the new token and leaves no listener on its signal', async () => {

@@ -85,6 +85,35 @@ describe.each(gotVersions)('$name', ({ got }) => {
     expect(emu.counters.tokenCalls).toBe(1);
   });
 
+  it('a manager resolver is asked once per call: got’s retries and the replay use the manager it picked', async () => {
+    let calls = 0;
+    mswUse(
+      http.get(emu.apiUrl('/picked'), ({ request }) => {
+        calls += 1;
+        // 1st: 503; 2nd: the API's own answer (401, the token is expired); 3rd (the replay): 503; then the API.
+        if (calls === 1 || calls === 3) return HttpResponse.json({ error: 'unavailable' }, { status: 503 });
+        return emu.handle(request);
+      }),
+    );
+    const manager = fx.manager();
+    let asked = 0;
+    const api = got.extend(
+      { prefixUrl: emu.apiOrigin, retry: { ...fastRetry, limit: 3 } },
+      tokenRefresh(() => {
+        asked += 1;
+        return manager;
+      }),
+    );
+    emu.expireAccessTokens();
+    const body = await api.get('picked').json<ApiEcho>();
+    expect(body.tokenSerial).toBe(2);
+    expect(calls).toBe(4);
+    expect(asked).toBe(1);
+    expect(emu.counters.tokenCalls).toBe(1);
+    await api.get('picked').json<ApiEcho>();
+    expect(asked).toBe(2);
+  });
+
   it('the replay counts in got’s retryCount, so it takes one of got’s retries', async () => {
     let calls = 0;
     mswUse(

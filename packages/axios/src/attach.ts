@@ -11,12 +11,12 @@ import type { AxiosInstanceLike, AxiosManagerSource, AxiosTokenRefreshOptions } 
 import { createRedirectGuard } from './redirect.ts';
 import { headerOf, sendAsIs } from './replay.ts';
 import {
-  mark,
   type Owner,
   ownMarkOf,
   ReplayTicket,
   SentToken,
   sentTokenOf,
+  unmark,
   withTicket,
 } from './request-state.ts';
 import { baseUrlOf, createOriginCache, requestUrl } from './request-url.ts';
@@ -104,8 +104,12 @@ export function attachTokenRefresh<C extends object, R extends object>(
     replayed: boolean,
   ): InternalAxiosRequestConfig => {
     config.headers.set(headerName, headerValue(token));
-    mark(config, sentFor(requestManager, token, replayed));
-    config.beforeRedirect = redirects.wrap(config.beforeRedirect, url);
+    // The wrapper carries the request's mark (request-state.ts).
+    config.beforeRedirect = redirects.wrap(
+      config.beforeRedirect,
+      url,
+      sentFor(requestManager, token, replayed),
+    );
     return config;
   };
 
@@ -134,7 +138,7 @@ export function attachTokenRefresh<C extends object, R extends object>(
     // A config we saw before (our replay, or a caller re-sending an old config) still holds our old token.
     if (marked) {
       config.headers.delete(headerName);
-      mark(config, undefined);
+      unmark(config);
     }
     if (config.tokenRelay === false) return config;
     const decided = origins.decide(config);

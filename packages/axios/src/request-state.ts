@@ -1,14 +1,17 @@
 import type { TokenManager } from '@tokenrelay/core';
 import { SentToken as KitSentToken } from '@tokenrelay/core/adapter-kit';
+import { markOf, unwrapped } from './redirect.ts';
 
 /**
- * What an attachment remembers about one request, kept on the request config.
+ * What an attachment remembers about one request, kept with the request config: the token it sent rides on the
+ * config's `beforeRedirect` wrapper, which every request that carries a token gets (redirect.ts); the replay's
+ * ticket sits under a string key of the replay's config.
  *
- * It lives under a string key because `instance.request(config)` (our replay) runs the config through axios's
- * `mergeConfig`, which keeps only string keys; class instances are kept by reference, plain objects would be copied.
- * The token sits in a private field, so neither `JSON.stringify` nor `util.inspect` of a config shows it.
+ * Both survive `instance.request(config)` (our replay), which runs the config through axios's `mergeConfig`: it
+ * keeps string keys only, class instances and functions by reference. The token sits in a private field, so neither
+ * `JSON.stringify` nor `util.inspect` of a config shows it.
  */
-const STATE_KEY = '__tokenRelay';
+const TICKET_KEY = '__tokenRelay';
 
 /** Identifies one `attachTokenRefresh` call, so that two attachments on one instance never act on each other's requests. */
 export type Owner = object;
@@ -47,39 +50,40 @@ export class ReplayTicket {
   }
 }
 
-type Marked = { [STATE_KEY]?: unknown };
-
-const read = (config: object): unknown => (config as Marked)[STATE_KEY];
+type Marked = { [TICKET_KEY]?: unknown; beforeRedirect?: unknown };
 
 /** The mark this owner left on the config, if any. */
 export function sentTokenOf(config: object, owner: Owner): SentToken | undefined {
-  const mark = read(config);
+  const mark = markOf((config as Marked).beforeRedirect);
   return mark instanceof SentToken && mark.owner === owner ? mark : undefined;
 }
 
 /**
- * Reads the mark once: whether this config carries a mark of `owner`'s from an earlier pass (a sent token or a
- * replay ticket; its header then holds our old token), and the ticket when it is one.
+ * Whether this config carries a mark of `owner`'s from an earlier pass (a sent token or a replay ticket; its header
+ * then holds our old token), and the ticket when it is one.
  */
 export function ownMarkOf(
   config: object,
   owner: Owner,
 ): { readonly marked: boolean; readonly ticket: ReplayTicket | undefined } {
-  const mark = read(config);
-  if (mark === undefined) return NOT_MARKED;
-  if (mark instanceof ReplayTicket && mark.owner === owner) return { marked: true, ticket: mark };
-  return mark instanceof SentToken && mark.owner === owner ? MARKED_SENT : NOT_MARKED;
+  const ticket = (config as Marked)[TICKET_KEY];
+  if (ticket instanceof ReplayTicket && ticket.owner === owner) return { marked: true, ticket };
+  return sentTokenOf(config, owner) === undefined ? NOT_MARKED : MARKED_SENT;
 }
 
 const NOT_MARKED = Object.freeze({ marked: false, ticket: undefined });
 const MARKED_SENT = Object.freeze({ marked: true, ticket: undefined });
 
-export function mark(config: object, value: SentToken | ReplayTicket | undefined): void {
-  if (value === undefined) delete (config as Marked)[STATE_KEY];
-  else (config as Marked)[STATE_KEY] = value;
+/** Takes our marks off a config that comes back (the replay, or a caller re-sending a config we saw). */
+export function unmark(config: object): void {
+  const marked = config as Marked;
+  if (TICKET_KEY in marked) delete marked[TICKET_KEY];
+  const own = unwrapped(marked.beforeRedirect);
+  if (own === undefined) delete marked.beforeRedirect;
+  else marked.beforeRedirect = own;
 }
 
 /** A config copy for the replay, carrying a ticket. */
 export function withTicket<C extends object>(config: C, ticket: ReplayTicket): C {
-  return { ...config, [STATE_KEY]: ticket };
+  return { ...config, [TICKET_KEY]: ticket };
 }

@@ -25,6 +25,17 @@ describe.each(axiosVersions)('$name: replay after a 401', ({ axios }) => {
       .filter((r) => r.path === path)
       .map((r) => r.status);
 
+  it('a request to the same URL after a refresh is replayed for the token it carried, expiry after expiry', async () => {
+    const { emu, instance } = setup();
+    for (let expiry = 1; expiry <= 3; expiry += 1) {
+      const response = await instance.get<ApiEcho>('/same');
+      expect(response.status).toBe(200);
+      expect(emu.counters.tokenCalls).toBe(expiry);
+      emu.expireAccessTokens();
+    }
+    expect(statusesOf(emu, '/same')).toEqual([401, 200, 401, 200, 401, 200]);
+  });
+
   it("re-sends the body as it went out: the caller's transformRequest is not applied twice", async () => {
     const { emu, instance } = setup();
     const response = await instance.post<ApiEcho>(

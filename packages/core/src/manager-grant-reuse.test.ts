@@ -45,6 +45,16 @@ describe('getAccessToken: reuse of a plain grant', () => {
     expect(refresh).not.toHaveBeenCalled();
   });
 
+  it('hands the requests that waited for a refresh one frozen token', async () => {
+    const { at, start, manager, refresh } = setup();
+    at(start + TTL_MS);
+    const waited = await Promise.all([manager.getAccessToken(), manager.getAccessToken()]);
+    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(waited[0]).toEqual({ token: 'A2', type: 'Bearer' });
+    expect(waited[1]).toBe(waited[0]);
+    expect(Object.isFrozen(waited[0])).toBe(true);
+  });
+
   it('stops at the skew window: the next request starts the proactive refresh', async () => {
     const { clock, at, start, manager, refresh, reasons } = setup();
     await manager.getAccessToken();

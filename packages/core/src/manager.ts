@@ -206,7 +206,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         refreshAbort = undefined;
         return;
       case 'resolve-waiters':
-        waiters.resolveAll(effect.token);
+        // One token object for every waiter: frozen, as a grant is, so that none can change it for the others (and
+        // adapters build its header value once, not once per waiter).
+        waiters.resolveAll(Object.freeze(effect.token));
         return;
       case 'reject-waiters':
         waiters.rejectAll(effect.error);

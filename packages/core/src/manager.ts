@@ -1,24 +1,21 @@
 /**
  * `createTokenManager()`: runs the state machine (machine.ts). Every decision is the machine's; the manager runs
- * its effects with named pieces: the waiter queue (waiter-queue.ts), the store (store-sync.ts), timers (timers.ts),
- * options checked once (validate.ts) and one refresh attempt (refresh-attempt.ts). What stays here: the refresh job (inside the store's lock, when it has
- * one), the first store read, adopting tokens other processes wrote, and a cache of the last plain grant.
+ * its effects with named pieces: the waiter queue (waiter-queue.ts), the store (store-sync.ts), the first store read
+ * (first-read.ts), tokens other processes wrote (store-follow.ts), the reuse of a plain grant (grant-memo.ts), timers
+ * (timers.ts), options checked once (validate.ts) and one refresh attempt (refresh-attempt.ts). What stays here:
+ * dispatching events, running effects, and the refresh job (inside the store's lock, when it has one).
  */
 import { Mutex } from 'async-mutex';
 import { DisposedError, WaitTimeoutError } from './errors.ts';
 import { createEmitter } from './events.ts';
-import { freshWindow } from './freshness.ts';
+import { createFirstRead } from './first-read.ts';
+import { createGrantMemo } from './grant-memo.ts';
 import { transition } from './machine.ts';
-import {
-  type Effect,
-  initialState,
-  type MachineEvent,
-  type MachinePolicy,
-  type MachineState,
-} from './machine-types.ts';
+import { type Effect, initialState, type MachineEvent, type MachinePolicy } from './machine-types.ts';
 import { refreshAttempt } from './refresh-attempt.ts';
 import { classifyRefreshError } from './refresh-result.ts';
-import { createStoreSync, isNewer } from './store-sync.ts';
+import { createStoreFollower } from './store-follow.ts';
+import { createStoreSync } from './store-sync.ts';
 import { startTimer } from './timers.ts';
 import type {
   AccessToken,
@@ -68,8 +65,19 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   });
   /** Requests waiting for a refresh. */
   const waiters = createWaiterQueue<AccessToken>(queueOptions);
-  /** Requests waiting for the first store read. */
-  const readers = createWaiterQueue<void>(queueOptions);
+  // The store is read once, on first use, unless initial tokens were given; a read that fails is tried again by
+  // the next request (it is never taken for "no tokens").
+  const firstRead = createFirstRead({
+    read: () => sync.read(),
+    loaded: config.tokens !== undefined,
+    queue: queueOptions,
+    onRead: (tokens) => {
+      if (tokens !== undefined && state.tokens === undefined && state.epoch === 0) {
+        dispatch({ type: 'tokens-set', tokens: stamp(tokens), source: 'store' });
+      }
+    },
+    onError: reportStoreError,
+  });
   const mutex = new Mutex();
   let state = initialState(config.tokens === undefined ? undefined : stamp(config.tokens));
   let cancelRetry: (() => void) | undefined;
@@ -77,12 +85,6 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   let refreshAbort: AbortController | undefined;
   let disposed = false;
   let storeCleared: Promise<unknown> = Promise.resolve();
-  let unsubscribe: (() => void) | undefined;
-  let subscribed = false;
-  // The store is read once, on first use, unless initial tokens were given; a read that fails is tried again by
-  // the next request (it is never taken for "no tokens").
-  let loaded = config.tokens !== undefined;
-  let loading = false;
 
   const cancelTimers = (): void => {
     cancelRetry?.();
@@ -91,21 +93,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     cancelProactive = undefined;
   };
 
-  /**
-   * The machine's last answer to `token-needed` when it was a plain grant: the token, no other effect, the state
-   * unchanged. For that same state the machine answers the same as long as its own `needsRefresh` says that no
-   * refresh is due (the token is then usable and nothing starts), so until then `getAccessToken` reuses the answer
-   * without a transition. Every change of state is a new state object, which ends the reuse.
-   */
-  let lastGrant:
-    | {
-        readonly state: MachineState;
-        readonly answer: Effect;
-        /** When the machine's `needsRefresh` is false for this state (freshness.ts, `freshWindow`). */
-        readonly from: number;
-        readonly until: number;
-      }
-    | undefined;
+  const grants = createGrantMemo(policy);
 
   /** Feeds one event to the machine, runs its effects, and returns the answer meant for the caller, if any. */
   const dispatch = (event: MachineEvent, now: number = clock.now()): Effect | undefined => {
@@ -119,82 +107,32 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }
     // A granted token may be shared by the callers that reuse it: frozen, so that none can change it for others.
     if (answer?.type === 'grant') Object.freeze(answer.token);
-    if (
-      event === TOKEN_NEEDED &&
-      answer?.type === 'grant' &&
-      result.effects.length === 1 &&
-      state === before
-    ) {
-      const fresh = freshWindow(state, policy);
-      lastGrant = fresh === undefined ? undefined : { state, answer, from: fresh.from, until: fresh.until };
-    } else if (lastGrant !== undefined && lastGrant.state !== state) {
-      lastGrant = undefined;
-    }
+    grants.note(state, answer, event === TOKEN_NEEDED && result.effects.length === 1 && state === before);
     return answer;
   };
-
-  /** The last plain grant when the machine would repeat it now (see `lastGrant`), else `undefined`. */
-  const repeatGrant = (now: number): Effect | undefined =>
-    // Not while the tokens are not in use yet: the machine still has to see the request that makes them so.
-    lastGrant !== undefined &&
-    lastGrant.state === state &&
-    state.inUse &&
-    now >= lastGrant.from &&
-    now < lastGrant.until
-      ? lastGrant.answer
-      : undefined;
 
   /** `token-needed`: the last plain grant while the machine would repeat it, else the machine. */
   const tokenNeeded = (): Effect | undefined => {
     const now = clock.now();
-    return repeatGrant(now) ?? dispatch(TOKEN_NEEDED, now);
+    return grants.repeat(state, now) ?? dispatch(TOKEN_NEEDED, now);
   };
 
   /** What `getAccessToken` would answer at once, without a transition; `undefined` when it would do anything else. */
   const peekAccessToken = (): AccessToken | undefined => {
     if (disposed) return undefined;
-    const answer = repeatGrant(clock.now());
+    const answer = grants.repeat(state, clock.now());
     return answer?.type === 'grant' ? answer.token : undefined;
   };
 
-  /** Tokens another process wrote (read after a conflict or under the lock, or pushed by `subscribe`). */
-  const adopt = (tokens: TokenSet | undefined): void => {
-    if (disposed) return;
-    if (tokens === undefined) {
-      if (state.tokens !== undefined) dispatch({ type: 'cleared', source: 'store' });
-      return;
-    }
-    if (isNewer(tokens, state.tokens))
-      dispatch({ type: 'tokens-set', tokens: stamp(tokens), source: 'store' });
-  };
-
-  /** After a write or clear was refused because the store holds newer tokens: read them and use them. */
-  const adoptStored = async (): Promise<void> => {
-    try {
-      adopt(await sync.read());
-    } catch {
-      // Reported by the read's own failure path; the tokens in memory stay.
-    }
-  };
-
-  const subscribe = (): void => {
-    if (subscribed || disposed) return;
-    subscribed = true;
-    if (store.subscribe === undefined) return;
-    unsubscribe = store.subscribe((tokens) => {
-      if (tokens === undefined) {
-        adopt(undefined);
-        return;
-      }
-      try {
-        checkTokens(tokens, 'tokens pushed by the store');
-        adopt(tokens);
-      } catch (error) {
-        reportStoreError(error as Error);
-      }
-    });
-  };
-
+  const follower = createStoreFollower({
+    store,
+    read: () => sync.read(),
+    current: () => state.tokens,
+    dispatch,
+    stamp,
+    isDisposed: () => disposed,
+    onError: reportStoreError,
+  });
   const run = (effect: Effect): void => {
     switch (effect.type) {
       case 'start-refresh':
@@ -236,7 +174,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         return;
       case 'clear-store':
         storeCleared = sync.clear(effect.version).then(async (outcome) => {
-          if (outcome === 'conflict') await adoptStored();
+          if (outcome === 'conflict') await follower.adoptStored();
         });
         return;
       case 'emit-tokens':
@@ -301,50 +239,25 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }
   };
 
-  /** The first store read, shared by every request that arrives before it settles. */
-  const load = (): void => {
-    if (loaded || loading) return;
-    loading = true;
-    sync.read().then(
-      (tokens) => {
-        loading = false;
-        loaded = true;
-        if (tokens !== undefined && state.tokens === undefined && state.epoch === 0) {
-          dispatch({ type: 'tokens-set', tokens: stamp(tokens), source: 'store' });
-        }
-        readers.resolveAll(undefined);
-      },
-      (error: unknown) => {
-        // Not "no tokens": the requests that needed the read get the StoreError, the next one reads again.
-        loading = false;
-        reportStoreError(error as Error);
-        readers.rejectAll(error);
-      },
-    );
-  };
-
   /** Waits (bounded by the wait timeout and `signal`) until the store was read. */
   const ensureLoaded = async (signal: AbortSignal | undefined): Promise<void> => {
-    subscribe();
-    if (loaded) return;
-    const read = readers.wait(signal);
-    load();
-    await read;
+    follower.start();
+    if (firstRead.loaded) return;
+    await firstRead.wait(signal);
     if (disposed) throw new DisposedError();
   };
 
   /** For `setTokens` and `clear`, which make the store's old content irrelevant: no read after them. */
   const skipLoad = (): void => {
-    subscribe();
-    loaded = true;
-    if (loading) readers.resolveAll(undefined);
+    follower.start();
+    firstRead.skip();
   };
 
   const request = async (event: MachineEvent, signal: AbortSignal | undefined): Promise<AccessToken> => {
     if (disposed) throw new DisposedError();
     signal?.throwIfAborted();
-    subscribe();
-    if (!loaded) {
+    follower.start();
+    if (!firstRead.loaded) {
       await ensureLoaded(signal);
       signal?.throwIfAborted();
     }
@@ -404,10 +317,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       cancelTimers();
       refreshAbort?.abort();
       disposal.abort(new DisposedError());
-      unsubscribe?.();
+      follower.stop();
       const error = new DisposedError();
       waiters.rejectAll(error);
-      readers.rejectAll(error);
+      firstRead.rejectAll(error);
       events.clear();
     },
     get state(): TokenManagerStatus {

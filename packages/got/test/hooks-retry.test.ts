@@ -16,6 +16,22 @@ const fastRetry = {
   calculateDelay: ({ computedValue }: { computedValue: number }) => (computedValue > 0 ? 1 : 0),
 };
 
+/**
+ * A GET route that answers 503 first, then the API's own answer (a 401 when the token is expired), 503 again (to the
+ * replay), then the API: how many times it was called.
+ */
+const flakyRoute = (path: string): { readonly calls: () => number } => {
+  let calls = 0;
+  mswUse(
+    http.get(emu.apiUrl(path), ({ request }) => {
+      calls += 1;
+      if (calls === 1 || calls === 3) return HttpResponse.json({ error: 'unavailable' }, { status: 503 });
+      return emu.handle(request);
+    }),
+  );
+  return { calls: () => calls };
+};
+
 describe.each(gotVersions)('$name', ({ got }) => {
   it('the caller’s own hooks still run, before and after ours, and see the replayed response', async () => {
     const calls: string[] = [];
@@ -65,15 +81,7 @@ describe.each(gotVersions)('$name', ({ got }) => {
   });
 
   it('a 503 before the 401 and a 503 after the replay still make one refresh', async () => {
-    let calls = 0;
-    mswUse(
-      http.get(emu.apiUrl('/flaky'), ({ request }) => {
-        calls += 1;
-        // 1st: 503; 2nd: the API's own answer (401, the token is expired); 3rd (the replay): 503; then the API.
-        if (calls === 1 || calls === 3) return HttpResponse.json({ error: 'unavailable' }, { status: 503 });
-        return emu.handle(request);
-      }),
-    );
+    const route = flakyRoute('/flaky');
     const api = got.extend(
       { prefixUrl: emu.apiOrigin, retry: { ...fastRetry, limit: 3 } },
       tokenRefresh(fx.manager()),
@@ -81,20 +89,12 @@ describe.each(gotVersions)('$name', ({ got }) => {
     emu.expireAccessTokens();
     const body = await api.get('flaky').json<ApiEcho>();
     expect(body.tokenSerial).toBe(2);
-    expect(calls).toBe(4);
+    expect(route.calls()).toBe(4);
     expect(emu.counters.tokenCalls).toBe(1);
   });
 
   it('a manager resolver is asked once per call: got’s retries and the replay use the manager it picked', async () => {
-    let calls = 0;
-    mswUse(
-      http.get(emu.apiUrl('/picked'), ({ request }) => {
-        calls += 1;
-        // 1st: 503; 2nd: the API's own answer (401, the token is expired); 3rd (the replay): 503; then the API.
-        if (calls === 1 || calls === 3) return HttpResponse.json({ error: 'unavailable' }, { status: 503 });
-        return emu.handle(request);
-      }),
-    );
+    const route = flakyRoute('/picked');
     const manager = fx.manager();
     let asked = 0;
     const api = got.extend(
@@ -107,7 +107,7 @@ describe.each(gotVersions)('$name', ({ got }) => {
     emu.expireAccessTokens();
     const body = await api.get('picked').json<ApiEcho>();
     expect(body.tokenSerial).toBe(2);
-    expect(calls).toBe(4);
+    expect(route.calls()).toBe(4);
     expect(asked).toBe(1);
     expect(emu.counters.tokenCalls).toBe(1);
     await api.get('picked').json<ApiEcho>();

@@ -7,7 +7,7 @@
  */
 import { assertHeaderSafe } from './adapter-kit-headers.ts';
 import { createOriginPolicy, type OriginPolicy, type OriginsOption } from './adapter-kit-origins.ts';
-import { ConfigurationError } from './errors.ts';
+import { ConfigurationError, isTokenRelayError, type WaitTimeoutError } from './errors.ts';
 import type { AccessToken, TokenManager } from './types.ts';
 
 export {
@@ -105,6 +105,15 @@ export function tokenFor(
     // A native promise whatever the manager returned, so that adapters can tell the two answers apart.
     Promise.resolve(manager.getAccessToken(signal === undefined ? undefined : { signal }))
   );
+}
+
+/**
+ * Whether `error` says that the request's own `timeoutMs` (what an adapter passed for the client's timeout) ran out
+ * while it waited for a token: the adapter then reports it as that client's timeout error, this one as its cause.
+ * The manager's own `queue.waitTimeoutMs` is not the client's timeout: that error goes to the caller as it is.
+ */
+export function isRequestTimeout(error: unknown): error is WaitTimeoutError {
+  return isTokenRelayError(error, 'WAIT_TIMEOUT') && (error as WaitTimeoutError).limit === 'request';
 }
 
 /** Options every adapter takes, in its own client's vocabulary for the request and response types. */

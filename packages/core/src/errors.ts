@@ -163,15 +163,22 @@ export class TokenEndpointError extends TokenRelayError {
   }
 }
 
+/**
+ * A request waited too long for a token: `limit` says which limit ran out, the manager's `queue.waitTimeoutMs`
+ * (`'manager'`) or the `timeoutMs` the request gave `getAccessToken()`/`refresh()` (`'request'`: an adapter passes
+ * what is left of the client's own timeout, and reports it as that client's timeout error).
+ */
 export class WaitTimeoutError extends TokenRelayError {
   override name = 'WaitTimeoutError' as const;
   readonly timeoutMs: number;
-  constructor(timeoutMs: number) {
+  readonly limit: 'manager' | 'request';
+  constructor(timeoutMs: number, limit: 'manager' | 'request' = 'manager') {
     super('WAIT_TIMEOUT', `Waited ${timeoutMs} ms for a token refresh`);
     this.timeoutMs = timeoutMs;
+    this.limit = limit;
   }
   protected override details(): Record<string, unknown> {
-    return { timeoutMs: this.timeoutMs };
+    return { timeoutMs: this.timeoutMs, limit: this.limit };
   }
 }
 

@@ -10,7 +10,7 @@ export interface FirstRead {
   /** The store was read (or its content no longer matters). */
   readonly loaded: boolean;
   /** Starts the read unless it runs already, and waits for it. */
-  wait(signal: AbortSignal | undefined): Promise<void>;
+  wait(signal: AbortSignal | undefined, timeoutMs?: number | undefined): Promise<void>;
   /** For `setTokens` and `clear`, which make the store's old content irrelevant: no read after them. */
   skip(): void;
   /** Rejects every request still waiting (the manager was disposed). */
@@ -50,8 +50,8 @@ export function createFirstRead(options: {
     get loaded() {
       return loaded;
     },
-    wait(signal) {
-      const read = readers.wait(signal);
+    wait(signal, timeoutMs) {
+      const read = readers.wait(signal, timeoutMs);
       load();
       return read;
     },

@@ -27,7 +27,7 @@ import type {
   TokenManagerStatus,
   TokenSet,
 } from './types.ts';
-import { checkTokens, DEFAULTS, resolveOptions } from './validate.ts';
+import { checkTokens, DEFAULTS, requestTimeout, resolveOptions } from './validate.ts';
 import { createWaiterQueue } from './waiter-queue.ts';
 
 /** Events carry no per-call data here, so one object serves every call. */
@@ -51,7 +51,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     clock,
     maxWaiters: config.maxWaiters,
     timeoutMs: config.waitTimeoutMs,
-    timeoutError: () => new WaitTimeoutError(config.waitTimeoutMs),
+    timeoutError: (requestMs: number | undefined) =>
+      requestMs === undefined
+        ? new WaitTimeoutError(config.waitTimeoutMs)
+        : new WaitTimeoutError(requestMs, 'request'),
   };
 
   const events = createEmitter();
@@ -239,11 +242,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }
   };
 
-  /** Waits (bounded by the wait timeout and `signal`) until the store was read. */
-  const ensureLoaded = async (signal: AbortSignal | undefined): Promise<void> => {
+  /** Waits (bounded by the wait timeout, `signal` and `timeoutMs`) until the store was read. */
+  const ensureLoaded = async (signal: AbortSignal | undefined, timeoutMs?: number): Promise<void> => {
     follower.start();
     if (firstRead.loaded) return;
-    await firstRead.wait(signal);
+    await firstRead.wait(signal, timeoutMs);
     if (disposed) throw new DisposedError();
   };
 
@@ -253,19 +256,28 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     firstRead.skip();
   };
 
-  const request = async (event: MachineEvent, signal: AbortSignal | undefined): Promise<AccessToken> => {
+  const request = async (
+    event: MachineEvent,
+    opts: GetAccessTokenOptions | undefined,
+    method: string,
+  ): Promise<AccessToken> => {
     if (disposed) throw new DisposedError();
+    const signal = opts?.signal;
     signal?.throwIfAborted();
+    let timeoutMs = requestTimeout(opts?.timeoutMs, method);
     follower.start();
     if (!firstRead.loaded) {
-      await ensureLoaded(signal);
+      const readFrom = clock.now();
+      await ensureLoaded(signal, timeoutMs);
       signal?.throwIfAborted();
+      // The request's limit covers both waits: the read took part of it.
+      if (timeoutMs !== undefined) timeoutMs = Math.max(0, timeoutMs - (clock.now() - readFrom));
     }
     // A grant is answered without another turn of the event loop.
     const answer = event === TOKEN_NEEDED ? tokenNeeded() : dispatch(event);
     if (answer?.type === 'grant') return answer.token;
     if (answer?.type === 'fail') throw answer.error;
-    return waiters.wait(signal);
+    return waiters.wait(signal, timeoutMs);
   };
 
   const setTokens = async (tokens: TokenSet): Promise<void> => {
@@ -285,10 +297,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   };
 
   return {
-    getAccessToken: (opts?: GetAccessTokenOptions) => request(TOKEN_NEEDED, opts?.signal),
+    getAccessToken: (opts?: GetAccessTokenOptions) => request(TOKEN_NEEDED, opts, 'getAccessToken'),
     peekAccessToken,
     refresh: (opts?: RefreshOptions) =>
-      request({ type: 'unauthorized', failedToken: opts?.failedToken, jitter: random() }, opts?.signal),
+      request({ type: 'unauthorized', failedToken: opts?.failedToken, jitter: random() }, opts, 'refresh'),
     setTokens,
     async clear(): Promise<void> {
       if (disposed) throw new DisposedError();

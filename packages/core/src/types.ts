@@ -205,13 +205,19 @@ export interface TokenManagerOptions {
 export type TokenManagerStatus = 'idle' | 'refreshing' | 'backoff' | 'reauth-required';
 
 export interface GetAccessTokenOptions {
+  /** Ends the wait with the signal's reason. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Waits at most this many milliseconds (never longer than `queue.waitTimeoutMs`), then rejects with a
+   * `WaitTimeoutError` whose `limit` is `'request'`. For a client's own timeout: it costs no timer of its own (one
+   * timer serves every waiting request, whatever their limits). A number >= 0, or `Infinity`.
+   */
+  readonly timeoutMs?: number | undefined;
 }
 
-export interface RefreshOptions {
+export interface RefreshOptions extends GetAccessTokenOptions {
   /** The access token a request was rejected with. A stale one (already replaced) never starts a refresh. */
   readonly failedToken?: string | undefined;
-  readonly signal?: AbortSignal | undefined;
 }
 
 /** What an adapter puts on a request. */

@@ -122,6 +122,18 @@ const hasMethods = (value: unknown, names: readonly string[]): boolean =>
   names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
 
 /** Checks every option once; throws a `ConfigurationError` that names the option. */
+/**
+ * A request's own `timeoutMs` (for `getAccessToken`/`refresh`): `undefined` when not given or `Infinity`; a
+ * `ConfigurationError` naming the method when it is not a number >= 0.
+ */
+export function requestTimeout(timeoutMs: unknown, method: string): number | undefined {
+  if (timeoutMs === undefined || timeoutMs === Number.POSITIVE_INFINITY) return undefined;
+  if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
+    throw new ConfigurationError(`${method}: timeoutMs must be a number >= 0 (or Infinity)`);
+  }
+  return timeoutMs;
+}
+
 export function resolveOptions(options: TokenManagerOptions | undefined): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
     return fail('options', 'must be an object with at least `refresh`');

@@ -1,9 +1,13 @@
 /**
- * Requests waiting for a token (or for the first store read). One timer serves the whole queue: waiters share one
- * timeout, so their deadlines come in the order they arrived, and the single timer is armed for the oldest one.
- * 50,000 waiters cost one timer; an aborted or settled waiter leaves at once and takes its abort listener along.
- * While anyone waits, that timer keeps the process alive (a request that waits is work in progress); an empty
- * queue holds no timer at all.
+ * Requests waiting for a token (or for the first store read). One timer serves the whole queue, armed for the
+ * earliest deadline: a waiter's deadline is the manager's wait timeout after it arrived, or sooner when the request
+ * gave a `timeoutMs` of its own (an adapter passes what is left of the client's own timeout). Deadlines sit in a
+ * binary heap, so 50,000 waiters cost one timer whatever their deadlines; waiters that share the manager's timeout
+ * arrive in deadline order and go in at the heap's bottom without moving anything. An aborted or settled waiter
+ * leaves at once and takes its abort listener along (the heap drops it when it reaches the top, or when those that
+ * left outnumber those that wait). While anyone
+ * waits, the timer keeps the process alive (a request that waits is work in progress); an empty queue holds no
+ * timer at all.
  */
 import { QueueFullError } from './errors.ts';
 import { startTimer } from './timers.ts';
@@ -14,12 +18,19 @@ export interface WaiterQueueOptions {
   readonly maxWaiters: number;
   /** `Infinity`: no timeout (the queue still keeps the process alive while it is not empty). */
   readonly timeoutMs: number;
-  readonly timeoutError: () => Error;
+  /**
+   * The error a waiter gets when its deadline passes: `requestMs` is the request's own `timeoutMs` when that is the
+   * limit that ran out, `undefined` when it was the queue's `timeoutMs`.
+   */
+  readonly timeoutError: (requestMs: number | undefined) => Error;
 }
 
 export interface WaiterQueue<T> {
-  /** Waits until `resolveAll`/`rejectAll`, the timeout, or `signal` (rejecting with its reason). */
-  wait(signal?: AbortSignal | undefined): Promise<T>;
+  /**
+   * Waits until `resolveAll`/`rejectAll`, the timeout (the queue's, or `timeoutMs` from now when that is sooner), or
+   * `signal` (rejecting with its reason).
+   */
+  wait(signal?: AbortSignal | undefined, timeoutMs?: number | undefined): Promise<T>;
   resolveAll(value: T): void;
   rejectAll(error: unknown): void;
   readonly size: number;
@@ -31,6 +42,8 @@ export interface WaiterQueue<T> {
  */
 interface Entry<T> {
   readonly deadline: number;
+  /** The request's own `timeoutMs` when it set the deadline; `undefined` for the queue's timeout. */
+  readonly requestMs: number | undefined;
   readonly signal: AbortSignal | undefined;
   resolve: (value: T) => void;
   reject: (error: unknown) => void;
@@ -39,9 +52,82 @@ interface Entry<T> {
 
 const unset = (): void => {};
 
+/** A binary min-heap of entries by deadline; entries that left are skipped (and dropped) when they reach the top. */
+interface DeadlineHeap<T> {
+  push(entry: Entry<T>): void;
+  /** The live entry with the earliest deadline, or `undefined`. */
+  peek(): Entry<T> | undefined;
+  pop(): void;
+  clear(): void;
+  /** Entries held, live or not. */
+  readonly size: number;
+  /** Drops every entry that left, in O(size). */
+  compact(): void;
+}
+
+function createDeadlineHeap<T>(isLive: (entry: Entry<T>) => boolean): DeadlineHeap<T> {
+  const items: Entry<T>[] = [];
+  const swap = (i: number, j: number): void => {
+    const item = items[i] as Entry<T>;
+    items[i] = items[j] as Entry<T>;
+    items[j] = item;
+  };
+  const siftDown = (start: number): void => {
+    let i = start;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= items.length) return;
+      const right = left + 1;
+      const child =
+        right < items.length && (items[right] as Entry<T>).deadline < (items[left] as Entry<T>).deadline
+          ? right
+          : left;
+      if ((items[child] as Entry<T>).deadline >= (items[i] as Entry<T>).deadline) return;
+      swap(i, child);
+      i = child;
+    }
+  };
+  const removeTop = (): void => {
+    const last = items.pop();
+    if (last === undefined || items.length === 0) return;
+    items[0] = last;
+    siftDown(0);
+  };
+  return {
+    push(entry) {
+      items.push(entry);
+      let i = items.length - 1;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if ((items[parent] as Entry<T>).deadline <= entry.deadline) return;
+        swap(i, parent);
+        i = parent;
+      }
+    },
+    peek() {
+      while (items.length > 0 && !isLive(items[0] as Entry<T>)) removeTop();
+      return items[0];
+    },
+    pop: removeTop,
+    clear() {
+      items.length = 0;
+    },
+    get size() {
+      return items.length;
+    },
+    compact() {
+      let kept = 0;
+      for (const item of items) if (isLive(item)) items[kept++] = item;
+      items.length = kept;
+      for (let i = (kept >> 1) - 1; i >= 0; i--) siftDown(i);
+    },
+  };
+}
+
 export function createWaiterQueue<T>(options: WaiterQueueOptions): WaiterQueue<T> {
   const { clock, maxWaiters, timeoutMs } = options;
   const entries = new Set<Entry<T>>();
+  const deadlines = createDeadlineHeap<T>((entry) => entries.has(entry));
   let cancelTimer: (() => void) | undefined;
   let armedFor: Entry<T> | undefined;
 
@@ -51,20 +137,19 @@ export function createWaiterQueue<T>(options: WaiterQueueOptions): WaiterQueue<T
     armedFor = undefined;
   };
 
-  /** Arms the one timer for the oldest waiter (the earliest deadline), unless it already is. */
+  /** Arms the one timer for the earliest deadline, unless it already is. */
   const arm = (): void => {
-    const head = entries.values().next().value;
-    if (head === undefined) {
+    const first = deadlines.peek();
+    if (first === undefined) {
       disarm();
       return;
     }
-    if (armedFor === head) return;
+    if (armedFor === first) return;
     disarm();
-    armedFor = head;
+    armedFor = first;
     // At most a full timeout away, even when the wall clock stepped back since the waiter arrived.
-    const delay = Math.min(timeoutMs, Math.max(0, head.deadline - clock.now()));
-    const armed = head;
-    cancelTimer = startTimer(clock, delay, () => expire(armed), { keepAlive: true });
+    const delay = Math.min(first.requestMs ?? timeoutMs, Math.max(0, first.deadline - clock.now()));
+    cancelTimer = startTimer(clock, delay, () => expire(first), { keepAlive: true });
   };
 
   /** Takes `entry`'s abort listener off its signal. */
@@ -72,27 +157,45 @@ export function createWaiterQueue<T>(options: WaiterQueueOptions): WaiterQueue<T
     if (entry.onAbort !== undefined) entry.signal?.removeEventListener('abort', entry.onAbort);
   };
 
-  /** Takes `entry` out of the queue (and its abort listener off its signal); re-arms the timer if it was its. */
+  /**
+   * Takes `entry` out of the queue (and its abort listener off its signal). The timer stays armed for it (firing,
+   * it finds it gone and moves on), unless the queue is now empty: an empty queue holds no timer.
+   */
   const leave = (entry: Entry<T>): void => {
     if (!entries.delete(entry)) return;
     unlisten(entry);
-    if (armedFor === entry || entries.size === 0) arm();
+    if (entries.size === 0) {
+      deadlines.clear();
+      disarm();
+    } else if (deadlines.size > 2 * entries.size + 64) {
+      // Many left before their deadline (aborted while a refresh hangs): the heap lets go of them.
+      deadlines.compact();
+    }
   };
 
-  const fail = (entry: Entry<T>, error: unknown): void => {
-    leave(entry);
-    entry.reject(error);
+  const errorFor = (entry: Entry<T>, shared: { error?: Error }): Error => {
+    if (entry.requestMs !== undefined) return options.timeoutError(entry.requestMs);
+    shared.error ??= options.timeoutError(undefined);
+    return shared.error;
   };
 
-  /** The timer armed for `head` fired: it has waited long enough; so has everyone whose deadline passed. */
-  const expire = (head: Entry<T>): void => {
+  /** The timer armed for `armed` fired: it has waited long enough; so has everyone whose deadline passed. */
+  const expire = (armed: Entry<T>): void => {
     cancelTimer = undefined;
     armedFor = undefined;
     const now = clock.now();
-    const error = options.timeoutError();
-    for (const entry of entries) {
-      if (entry !== head && entry.deadline > now) break;
-      fail(entry, error);
+    // Those that ran out on the queue's timeout together share one error, as they always did.
+    const shared: { error?: Error } = {};
+    for (let first = deadlines.peek(); first !== undefined; first = deadlines.peek()) {
+      if (first !== armed && first.deadline > now) break;
+      deadlines.pop();
+      leave(first);
+      first.reject(errorFor(first, shared));
+    }
+    // The armed waiter is out even when the clock stepped back: its timer ran the full time.
+    if (entries.has(armed)) {
+      leave(armed);
+      armed.reject(errorFor(armed, shared));
     }
     arm();
   };
@@ -101,6 +204,7 @@ export function createWaiterQueue<T>(options: WaiterQueueOptions): WaiterQueue<T
   const settleAll = (settle: (entry: Entry<T>) => void): void => {
     const settled = [...entries];
     entries.clear();
+    deadlines.clear();
     disarm();
     for (const entry of settled) {
       unlisten(entry);
@@ -109,11 +213,15 @@ export function createWaiterQueue<T>(options: WaiterQueueOptions): WaiterQueue<T
   };
 
   return {
-    wait(signal) {
+    wait(signal, requestTimeoutMs) {
       if (entries.size >= maxWaiters) return Promise.reject(new QueueFullError(maxWaiters));
       if (signal?.aborted) return Promise.reject(signal.reason);
+      // The request's own limit counts only when it ends the wait sooner than the queue's.
+      const requestMs =
+        requestTimeoutMs !== undefined && requestTimeoutMs < timeoutMs ? requestTimeoutMs : undefined;
       const entry: Entry<T> = {
-        deadline: clock.now() + timeoutMs,
+        deadline: clock.now() + (requestMs ?? timeoutMs),
+        requestMs,
         signal,
         resolve: unset,
         reject: unset,
@@ -124,11 +232,15 @@ export function createWaiterQueue<T>(options: WaiterQueueOptions): WaiterQueue<T
         entry.reject = reject;
       });
       if (signal !== undefined) {
-        entry.onAbort = () => fail(entry, signal.reason);
+        entry.onAbort = () => {
+          leave(entry);
+          entry.reject(signal.reason);
+        };
         signal.addEventListener('abort', entry.onAbort, { once: true });
       }
       entries.add(entry);
-      if (cancelTimer === undefined) arm();
+      deadlines.push(entry);
+      if (armedFor === undefined || entry.deadline < armedFor.deadline) arm();
       return promise;
     },
     resolveAll(value) {

@@ -15,22 +15,10 @@ import {
 import { createTokenManager } from '../src/manager.ts';
 import { oauth2Refresh } from '../src/oauth2.ts';
 import { createFakeClock, type FakeClock } from '../src/testing.ts';
-import type {
-  RefreshFunction,
-  RefreshResult,
-  TimerHandle,
-  TokenManagerOptions,
-  TokenSet,
-} from '../src/types.ts';
+import type { RefreshFunction, RefreshResult, TimerHandle, TokenManagerOptions } from '../src/types.ts';
+import { expiredTokens } from './support/expired-tokens.ts';
 
 const HOUR = 3_600_000;
-
-const expiredTokens = (clock: FakeClock): TokenSet => ({
-  accessToken: 'A0',
-  refreshToken: 'R0',
-  issuedAt: clock.now() - HOUR,
-  expiresAt: clock.now() - 1,
-});
 
 /** A refresh function that always answers `result` (with a new access token each time). */
 const answering = (result: (n: number, now: number) => Partial<RefreshResult>, clock: FakeClock) => {

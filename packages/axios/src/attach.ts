@@ -3,6 +3,7 @@ import {
   adapterSettings,
   freshToken,
   isConsumedByFirstSend,
+  isRequestTimeout,
   managerFor,
   redactError,
 } from '@tokenrelay/core/adapter-kit';
@@ -70,14 +71,14 @@ export function attachTokenRefresh<C extends object, R extends object>(
   /** Waits for `wait`; a cancelled wait lets axios reject with its own CanceledError, a timed-out one as axios would. */
   const waitFor = async <T>(
     config: InternalAxiosRequestConfig,
-    work: (signal: AbortSignal | undefined) => Promise<T>,
+    work: (signal: AbortSignal | undefined, timeoutMs: number | undefined) => Promise<T>,
   ): Promise<T | undefined> => {
     const wait = waitSignalFor(config, started.get(config));
     try {
-      return await work(wait.signal);
+      return await work(wait.signal, wait.timeoutMs);
     } catch (error) {
       if (wait.cancelled()) return undefined;
-      if (wait.timedOut()) throw new AxiosWaitTimeoutError(config, error);
+      if (isRequestTimeout(error)) throw new AxiosWaitTimeoutError(config, error);
       throw error;
     } finally {
       wait.dispose();
@@ -123,7 +124,7 @@ export function attachTokenRefresh<C extends object, R extends object>(
     // A request that cannot be cancelled nor time out (the usual one) waits without a wait signal.
     const token = isUncancellable(config)
       ? await requestManager.getAccessToken()
-      : await waitFor(config, (signal) => requestManager.getAccessToken({ signal }));
+      : await waitFor(config, (signal, timeoutMs) => requestManager.getAccessToken({ signal, timeoutMs }));
     // Cancelled while waiting: axios rejects it with its own CanceledError before anything is sent.
     if (token === undefined) return config;
     return withToken(config, requestManager, token, url, replayed);
@@ -161,8 +162,8 @@ export function attachTokenRefresh<C extends object, R extends object>(
     original: { error: unknown } | { response: T },
   ): Promise<T | AxiosResponse> => {
     // Cancelled while waiting: the replay below is rejected by axios with its own CanceledError.
-    const fresh = await waitFor(config, (signal) =>
-      sent.manager.refresh({ failedToken: sent.token, signal }),
+    const fresh = await waitFor(config, (signal, timeoutMs) =>
+      sent.manager.refresh({ failedToken: sent.token, signal, timeoutMs }),
     );
     if (isConsumedByFirstSend(config.data)) {
       if ('response' in original) return original.response;

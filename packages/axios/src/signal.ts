@@ -1,6 +1,7 @@
 /**
  * axios takes an AbortSignal-like `signal` and a legacy `CancelToken`; the manager takes an `AbortSignal`. This turns
- * whatever the request carries into one `AbortSignal` for the wait, and releases the listeners afterwards.
+ * whatever the request carries into one `AbortSignal` for the wait (and releases the listeners afterwards), and its
+ * `timeout` into the manager's `timeoutMs`.
  */
 
 interface SignalLike {
@@ -18,23 +19,25 @@ interface CancelTokenLike {
 
 export interface WaitSignal {
   readonly signal: AbortSignal | undefined;
+  /**
+   * What is left of the request's own `timeout` (axios starts that clock only when the request is sent; the wait
+   * for a token counts against it too), for the manager's `timeoutMs`: its one queue timer enforces it.
+   */
+  readonly timeoutMs: number | undefined;
   /** True when the request was cancelled (axios then rejects it with its own `CanceledError`). */
   readonly cancelled: () => boolean;
-  /** True when the request's own `timeout` ran out while waiting. */
-  readonly timedOut: () => boolean;
   readonly dispose: () => void;
 }
 
 const noop = (): void => {};
 
-/** A request that cannot be cancelled (no signal, no cancel token): nothing to listen to or release. */
+/** A request that cannot be cancelled (no signal, no cancel token) nor time out: nothing to listen to or release. */
 const UNCANCELLABLE: WaitSignal = {
   signal: undefined,
+  timeoutMs: undefined,
   cancelled: () => false,
-  timedOut: () => false,
   dispose: noop,
 };
-const never = (): boolean => false;
 
 /** No `signal`, no `cancelToken`, no `timeout`: nothing could end a wait early (`waitSignalFor` gives no signal). */
 export function isUncancellable(config: {
@@ -50,9 +53,8 @@ export function isUncancellable(config: {
 }
 
 /**
- * One signal for the wait: the request's `signal`, its `cancelToken`, and its `timeout` (axios starts that clock
- * only when the request is sent; the wait for a token counts against it too). `startedAt` is when the request
- * began, so a replay's wait gets what is left.
+ * How the wait is bounded: one `AbortSignal` for the request's `signal` and its `cancelToken`, and what is left of
+ * its `timeout`. `startedAt` is when the request began, so a replay's wait gets what is left.
  */
 export function waitSignalFor(
   config: { signal?: unknown; cancelToken?: unknown; timeout?: unknown },
@@ -62,28 +64,19 @@ export function waitSignalFor(
   const cancelToken = config.cancelToken as CancelTokenLike | undefined;
   const timeoutMs =
     typeof config.timeout === 'number' && config.timeout > 0
-      ? config.timeout - (startedAt === undefined ? 0 : Date.now() - startedAt)
+      ? Math.max(0, config.timeout - (startedAt === undefined ? 0 : Date.now() - startedAt))
       : undefined;
-  if (!cancelToken && (signal === undefined || signal === null) && timeoutMs === undefined)
-    return UNCANCELLABLE;
-  const cancelled = (): boolean => signal?.aborted === true || cancelToken?.reason !== undefined;
-  if (!cancelToken && timeoutMs === undefined && signal instanceof AbortSignal) {
-    return { signal, cancelled, timedOut: never, dispose: noop };
+  if (!cancelToken && (signal === undefined || signal === null)) {
+    return timeoutMs === undefined ? UNCANCELLABLE : { ...UNCANCELLABLE, timeoutMs };
   }
+  const cancelled = (): boolean => signal?.aborted === true || cancelToken?.reason !== undefined;
+  if (!cancelToken && signal instanceof AbortSignal) {
+    return { signal, timeoutMs, cancelled, dispose: noop };
+  }
+  // A cancel token, or axios's GenericAbortSignal (anything with `aborted` and listeners): one signal for both.
   const controller = new AbortController();
   const abort = (): void => controller.abort();
   const cleanups: (() => void)[] = [];
-  let expired = false;
-  if (timeoutMs !== undefined) {
-    const timer = setTimeout(
-      () => {
-        expired = true;
-        abort();
-      },
-      Math.max(0, timeoutMs),
-    );
-    cleanups.push(() => clearTimeout(timer));
-  }
   if (signal) {
     if (signal.aborted) abort();
     else if (typeof signal.addEventListener === 'function') {
@@ -102,8 +95,8 @@ export function waitSignalFor(
   }
   return {
     signal: controller.signal,
+    timeoutMs,
     cancelled,
-    timedOut: () => expired && !cancelled(),
     dispose: () => {
       for (const cleanup of cleanups) cleanup();
     },

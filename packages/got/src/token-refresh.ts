@@ -173,8 +173,8 @@ export function tokenRefresh(
 
   /**
    * The token for a request: a fresh one at once, with nothing set up or looked up; otherwise the manager's
-   * promise, bounded by the request's signal and, when it has one, what is left of its `timeout.request` (its timer
-   * and listener exist only while the request waits).
+   * promise, bounded by the request's signal and, when it has one, what is left of its `timeout.request` (the
+   * manager's one queue timer enforces it).
    */
   const tokenOf = (
     requestOptions: GotRequestOptions,
@@ -185,8 +185,8 @@ export function tokenRefresh(
     const fresh = freshToken(requestManager, signal);
     if (fresh !== undefined) return fresh;
     if (!hasBudget(requestOptions.timeout.request)) return tokenFor(requestManager, signal);
-    return bounded(requestOptions, chain?.startedAt, (bound) =>
-      requestManager.getAccessToken({ signal: bound }),
+    return bounded(requestOptions, chain?.startedAt, (bound, timeoutMs) =>
+      requestManager.getAccessToken({ signal: bound, timeoutMs }),
     );
   };
 
@@ -261,8 +261,8 @@ export function tokenRefresh(
     retryWithMergedOptions: Parameters<AfterResponseHook>[1],
   ): Promise<Awaited<ReturnType<AfterResponseHook>>> => {
     const requestManager = chain.manager ?? managerFor(manager, requestOptions as GotRequestOptions);
-    const token = await bounded(requestOptions, chain.startedAt, (signal) =>
-      requestManager.refresh({ failedToken, signal }),
+    const token = await bounded(requestOptions, chain.startedAt, (signal, timeoutMs) =>
+      requestManager.refresh({ failedToken, signal, timeoutMs }),
     );
     if (isConsumedByFirstSend(requestOptions.body)) {
       throw new NotReplayableError(

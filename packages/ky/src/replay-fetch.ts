@@ -83,7 +83,9 @@ export async function refreshThenReplay(
   const { manager, failedToken } = start;
   let token: Awaited<ReturnType<TokenManager['refresh']>>;
   try {
-    token = await boundedWait(request, state, (signal) => manager.refresh({ failedToken, signal }));
+    token = await boundedWait(request, state, (signal, timeoutMs) =>
+      manager.refresh({ failedToken, signal, timeoutMs }),
+    );
   } catch (error) {
     state.thrown = error;
     throw error;

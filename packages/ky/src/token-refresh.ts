@@ -125,7 +125,7 @@ function clientHooks(
   ): AccessToken | Promise<AccessToken> => {
     return (
       freshToken(requestManager, request.signal) ??
-      boundedWait(request, state, (signal) => requestManager.getAccessToken({ signal }))
+      boundedWait(request, state, (signal, timeoutMs) => requestManager.getAccessToken({ signal, timeoutMs }))
     );
   };
 

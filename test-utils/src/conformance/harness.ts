@@ -204,6 +204,15 @@ export function createSuiteContext(
   };
 }
 
+/** A refresh gate (`RigOptions.gate`) held until `open()`. */
+export const createGate = (): { readonly gate: Promise<void>; readonly open: () => void } => {
+  let open = (): void => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { gate, open };
+};
+
 /** Polls `condition` in real time until it holds; fails after `timeoutMs`. */
 export async function eventually(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

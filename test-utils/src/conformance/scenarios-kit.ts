@@ -7,7 +7,7 @@ import { createTokenManager, isTokenRelayError } from '@tokenrelay/core';
 import { HttpResponse, http } from 'msw';
 import { expect } from 'vitest';
 import type { ApiEcho } from '../oauth-types.ts';
-import { eventually, type SuiteContext } from './harness.ts';
+import { createGate, eventually, type SuiteContext } from './harness.ts';
 import { catcher, leaksOf, rejection, renderings } from './renderings.ts';
 
 const echoOf = (body: unknown): Partial<ApiEcho> => body as Partial<ApiEcho>;
@@ -185,6 +185,43 @@ export function kitScenarios(s: SuiteContext): void {
       expect(rig.emu.counters.apiRequests).toBe(0);
       await eventually(() => rig.manager.waiting === 0, 'the timed-out request leaving the queue');
     },
+  );
+
+  s.scenario(
+    'client-timeout-timers',
+    "the client's own timeout costs no timer per waiting request: 300 requests wait for one refresh, then all succeed",
+    async () => {
+      const { gate, open } = createGate();
+      const rig = await s.rig({ tokens: 'expired', gate, queue: { waitTimeoutMs: 20_000 } });
+      // Every timer started while the requests wait, by anyone in this process (the adapter, the client, the manager).
+      const started: string[] = [];
+      const { setTimeout: realSetTimeout } = globalThis;
+      globalThis.setTimeout = ((...args: Parameters<typeof realSetTimeout>) => {
+        started.push(String(args[1]));
+        return realSetTimeout(...args);
+      }) as typeof realSetTimeout;
+      let results: Promise<Awaited<ReturnType<typeof rig.client.request>>[]>;
+      try {
+        results = Promise.all(
+          Array.from({ length: 300 }, (_, i) =>
+            rig.client.request({ url: rig.api(`/w/${i}`), timeoutMs: 15_000 }),
+          ),
+        );
+        await eventually(() => rig.manager.waiting === 300, 'the 300 requests waiting for the refresh');
+        // An adapter that arms its timer a turn later (setImmediate) has armed it by now.
+        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        globalThis.setTimeout = realSetTimeout;
+      }
+      // The manager's queue timer and a few of the test's own polls: a constant, not one per request.
+      expect(started.length).toBeLessThan(30);
+      open();
+      const done = await results;
+      expect(done.map((r) => r.status)).toEqual(Array.from({ length: 300 }, () => 200));
+      expect(rig.emu.counters.tokenCalls).toBe(1);
+    },
+    30_000,
   );
 
   s.scenario(

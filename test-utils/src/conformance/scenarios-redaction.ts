@@ -1,7 +1,7 @@
 /** No token or secret in any error a caller receives, however it is printed. */
 import { isTokenRelayError } from '@tokenrelay/core';
 import { expect } from 'vitest';
-import { eventually, type SuiteContext } from './harness.ts';
+import { createGate, eventually, type SuiteContext } from './harness.ts';
 import { type Caught, catcher, leaksOf, rejection } from './renderings.ts';
 
 const expectNoSecrets = async (caught: readonly Caught[], secrets: readonly string[]): Promise<void> => {
@@ -66,10 +66,7 @@ export function redactionScenarios(s: SuiteContext): void {
     'redaction',
     'redaction: no token or secret in an abort while waiting for a refresh',
     async () => {
-      let open = (): void => {};
-      const gate = new Promise<void>((resolve) => {
-        open = resolve;
-      });
+      const { gate, open } = createGate();
       const rig = await s.rig({ tokens: 'server-expired', gate });
       const controller = new AbortController();
       // A 401 with the old token, then waiting for the held refresh to replay.

@@ -3,19 +3,11 @@ import { isTokenRelayError } from '@tokenrelay/core';
 import { expect } from 'vitest';
 import { createFakeClock } from '../fake-clock.ts';
 import type { ApiEcho } from '../oauth-types.ts';
-import { driveClock, eventually, type SuiteContext, statuses, tracked } from './harness.ts';
+import { createGate, driveClock, eventually, type SuiteContext, statuses, tracked } from './harness.ts';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /** A gate the test opens by hand. */
-const createGate = (): { readonly gate: Promise<void>; readonly open: () => void } => {
-  let open = (): void => {};
-  const gate = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { gate, open };
-};
-
 /** Settles to the unwrapped error, or fails the test if the request succeeded. */
 const failure = async (request: Promise<unknown>, unwrap: (error: unknown) => unknown): Promise<unknown> =>
   request.then(

@@ -86,6 +86,7 @@ export type ScenarioName =
   | 'unsafe-token'
   | 'cross-origin-headers'
   | 'client-timeout'
+  | 'client-timeout-timers'
   | 'manager-resolver';
 
 export interface ConformanceAdapter {

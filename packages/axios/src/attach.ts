@@ -2,10 +2,12 @@ import { type AccessToken, NotReplayableError, type TokenManager } from '@tokenr
 import {
   adapterSettings,
   freshToken,
+  getAccessTokenWithin,
   isConsumedByFirstSend,
   isRequestTimeout,
   managerFor,
   redactError,
+  refreshWithin,
 } from '@tokenrelay/core/adapter-kit';
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import type { AxiosInstanceLike, AxiosManagerSource, AxiosTokenRefreshOptions } from './options.ts';
@@ -124,7 +126,9 @@ export function attachTokenRefresh<C extends object, R extends object>(
     // A request that cannot be cancelled nor time out (the usual one) waits without a wait signal.
     const token = isUncancellable(config)
       ? await requestManager.getAccessToken()
-      : await waitFor(config, (signal, timeoutMs) => requestManager.getAccessToken({ signal, timeoutMs }));
+      : await waitFor(config, (signal, timeoutMs) =>
+          getAccessTokenWithin(requestManager, { signal, timeoutMs }),
+        );
     // Cancelled while waiting: axios rejects it with its own CanceledError before anything is sent.
     if (token === undefined) return config;
     return withToken(config, requestManager, token, url, replayed);
@@ -163,7 +167,7 @@ export function attachTokenRefresh<C extends object, R extends object>(
   ): Promise<T | AxiosResponse> => {
     // Cancelled while waiting: the replay below is rejected by axios with its own CanceledError.
     const fresh = await waitFor(config, (signal, timeoutMs) =>
-      sent.manager.refresh({ failedToken: sent.token, signal, timeoutMs }),
+      refreshWithin(sent.manager, { failedToken: sent.token, signal, timeoutMs }),
     );
     if (isConsumedByFirstSend(config.data)) {
       if ('response' in original) return original.response;

@@ -14,6 +14,7 @@ import { transition } from './machine.ts';
 import { type Effect, initialState, type MachineEvent, type MachinePolicy } from './machine-types.ts';
 import { refreshAttempt } from './refresh-attempt.ts';
 import { classifyRefreshError } from './refresh-result.ts';
+import { markEnforcesTimeoutMs } from './request-limit.ts';
 import { createStoreFollower } from './store-follow.ts';
 import { createStoreSync } from './store-sync.ts';
 import { startTimer } from './timers.ts';
@@ -296,7 +297,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     await sync.write(on);
   };
 
-  return {
+  return markEnforcesTimeoutMs({
     getAccessToken: (opts?: GetAccessTokenOptions) => request(TOKEN_NEEDED, opts, 'getAccessToken'),
     peekAccessToken,
     refresh: (opts?: RefreshOptions) =>
@@ -342,5 +343,5 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       return waiters.size;
     },
     on: events.on,
-  };
+  });
 }

@@ -5,6 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { systemClock, unrefTimer } from './clock.ts';
 import { ConfigurationError, DisposedError } from './errors.ts';
 import { createTokenManager } from './manager.ts';
+import { enforcesTimeoutMs, markEnforcesTimeoutMs } from './request-limit.ts';
 import type { Clock, TimerHandle, TokenManager, TokenManagerOptions } from './types.ts';
 
 export interface ManagerPoolOptions {
@@ -182,26 +183,34 @@ export function createManagerPool(options: ManagerPoolOptions): ManagerPool {
         return Promise.reject(error);
       }
     };
-    return {
-      getAccessToken: (opts) => call((manager) => manager.getAccessToken(opts)),
-      // Counts as use of the key, as every other call does; a disposed pool has no token to give.
-      peekAccessToken: () => (disposed ? undefined : entryFor(key).manager.peekAccessToken?.()),
-      refresh: (opts) => call((manager) => manager.refresh(opts)),
-      setTokens: (tokens) => call((manager) => manager.setTokens(tokens)),
-      clear: () => call((manager) => manager.clear()),
-      revoke: (opts) => call((manager) => manager.revoke(opts)),
-      /** Disposes this key's manager and removes it from the pool (as `pool.delete(key)`). */
-      dispose: () => {
-        pool.delete(key);
+    // The handle enforces `timeoutMs` when the pool's managers do (those `create` makes: any manager a user gives).
+    return markEnforcesTimeoutMs(
+      {
+        getAccessToken: (opts) => call((manager) => manager.getAccessToken(opts)),
+        // Counts as use of the key, as every other call does; a disposed pool has no token to give.
+        peekAccessToken: () => (disposed ? undefined : entryFor(key).manager.peekAccessToken?.()),
+        refresh: (opts) => call((manager) => manager.refresh(opts)),
+        setTokens: (tokens) => call((manager) => manager.setTokens(tokens)),
+        clear: () => call((manager) => manager.clear()),
+        revoke: (opts) => call((manager) => manager.revoke(opts)),
+        /** Disposes this key's manager and removes it from the pool (as `pool.delete(key)`). */
+        dispose: () => {
+          pool.delete(key);
+        },
+        get state() {
+          return held()?.state ?? 'idle';
+        },
+        get waiting() {
+          return held()?.waiting ?? 0;
+        },
+        on: (event, listener) => live(key).on(event, listener),
       },
-      get state() {
-        return held()?.state ?? 'idle';
+      () => {
+        // Not held (evicted): the next call makes a new one, which may be anything `create` returns.
+        const manager = held();
+        return manager !== undefined && enforcesTimeoutMs(manager);
       },
-      get waiting() {
-        return held()?.waiting ?? 0;
-      },
-      on: (event, listener) => live(key).on(event, listener),
-    };
+    );
   };
 
   const pool: ManagerPool = {

@@ -6,13 +6,17 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConfigurationError, WaitTimeoutError } from '../src/errors.ts';
 import { createTokenManager } from '../src/manager.ts';
+import { createManagerPool } from '../src/pool.ts';
+import { enforcesTimeoutMs, getAccessTokenWithin, refreshWithin } from '../src/request-limit.ts';
 import { createFakeClock } from '../src/testing.ts';
 import type {
+  AccessToken,
   RefreshFunction,
   RefreshResult,
+  TokenManager,
   TokenManagerOptions,
   TokenSet,
   TokenStore,
@@ -244,5 +248,75 @@ describe("a request's own timeoutMs", () => {
     await clock.advance(0);
     expect(unlimited.outcome).toEqual({ token: 'A1' });
     manager.dispose();
+  });
+});
+
+describe('the kit bounds the wait for any manager (getAccessTokenWithin, refreshWithin)', () => {
+  /** A manager-like object that knows nothing of `timeoutMs`, as a resolver may hand over. */
+  const unaware = (answer: Promise<AccessToken>): TokenManager =>
+    ({
+      getAccessToken: () => answer,
+      refresh: () => answer,
+      peekAccessToken: () => undefined,
+    }) as unknown as TokenManager;
+
+  it("ends the wait at timeoutMs with its own timer (WaitTimeoutError, limit 'request'), for getAccessToken and refresh", async () => {
+    const never = new Promise<AccessToken>(() => {});
+    for (const wait of [
+      () => getAccessTokenWithin(unaware(never), { timeoutMs: 30 }),
+      () => refreshWithin(unaware(never), { failedToken: 'A0', timeoutMs: 30 }),
+    ]) {
+      const started = Date.now();
+      const error = await wait().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(WaitTimeoutError);
+      expect((error as WaitTimeoutError).limit).toBe('request');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+    }
+  });
+
+  it('passes the answer on and stops its timer when the manager answers first', async () => {
+    const token = { token: 'A1', type: 'Bearer' };
+    const spy = vi.spyOn(globalThis, 'clearTimeout');
+    await expect(getAccessTokenWithin(unaware(Promise.resolve(token)), { timeoutMs: 60_000 })).resolves.toBe(
+      token,
+    );
+    const failure = new Error('refused');
+    await expect(refreshWithin(unaware(Promise.reject(failure)), { timeoutMs: 60_000 })).rejects.toBe(
+      failure,
+    );
+    expect(spy).toHaveBeenCalledTimes(2);
+    spy.mockRestore();
+  });
+
+  it("leaves it to this core's managers and pool handles, which enforce it with their queue's one timer", async () => {
+    const { clock, held, manager } = heldManager();
+    const pool = createManagerPool({ create: () => createTokenManager({ refresh: held.refresh, clock }) });
+    const handle = pool.get('someone');
+    // A handle says so once its manager exists (it does after any call).
+    handle.peekAccessToken();
+    for (const subject of [manager, handle]) {
+      expect(enforcesTimeoutMs(subject)).toBe(true);
+      // Not enumerable: no logger, spread or JSON sees the mark.
+      expect(Object.getOwnPropertySymbols({ ...subject })).toEqual([]);
+    }
+    const spy = vi.spyOn(globalThis, 'setTimeout');
+    const waiting = track(getAccessTokenWithin(manager, { timeoutMs: 500 }));
+    expect(spy).not.toHaveBeenCalled();
+    spy.mockRestore();
+    await clock.advance(500);
+    expect(timedOut(waiting.outcome)?.limit).toBe('request');
+    // A manager another copy of the core made carries the same (global) mark.
+    expect(
+      enforcesTimeoutMs({
+        ...unaware(new Promise(() => {})),
+        [Symbol.for('@tokenrelay/core.enforcesTimeoutMs')]: true,
+      } as TokenManager),
+    ).toBe(true);
+    expect(enforcesTimeoutMs(unaware(new Promise(() => {})))).toBe(false);
+    manager.dispose();
+    pool.dispose();
   });
 });

@@ -13,11 +13,13 @@ import {
   defaultShouldRefresh,
   deleteHeaders,
   freshToken,
+  getAccessTokenWithin,
   headersToDrop,
   isConsumedByFirstSend,
   type ManagerSource,
   managerFor,
   type OriginPolicy,
+  refreshWithin,
   tokenFor,
 } from '@tokenrelay/core/adapter-kit';
 import type {
@@ -186,7 +188,7 @@ export function tokenRefresh(
     if (fresh !== undefined) return fresh;
     if (!hasBudget(requestOptions.timeout.request)) return tokenFor(requestManager, signal);
     return bounded(requestOptions, chain?.startedAt, (bound, timeoutMs) =>
-      requestManager.getAccessToken({ signal: bound, timeoutMs }),
+      getAccessTokenWithin(requestManager, { signal: bound, timeoutMs }),
     );
   };
 
@@ -262,7 +264,7 @@ export function tokenRefresh(
   ): Promise<Awaited<ReturnType<AfterResponseHook>>> => {
     const requestManager = chain.manager ?? managerFor(manager, requestOptions as GotRequestOptions);
     const token = await bounded(requestOptions, chain.startedAt, (signal, timeoutMs) =>
-      requestManager.refresh({ failedToken, signal, timeoutMs }),
+      refreshWithin(requestManager, { failedToken, signal, timeoutMs }),
     );
     if (isConsumedByFirstSend(requestOptions.body)) {
       throw new NotReplayableError(

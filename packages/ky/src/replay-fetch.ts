@@ -16,6 +16,7 @@ import {
   type FetchLike,
   isRequest,
   type OriginPolicy,
+  refreshWithin,
 } from '@tokenrelay/core/adapter-kit';
 import { ForceRetryError } from 'ky';
 import { boundedWait } from './bounded-wait.ts';
@@ -84,7 +85,7 @@ export async function refreshThenReplay(
   let token: Awaited<ReturnType<TokenManager['refresh']>>;
   try {
     token = await boundedWait(request, state, (signal, timeoutMs) =>
-      manager.refresh({ failedToken, signal, timeoutMs }),
+      refreshWithin(manager, { failedToken, signal, timeoutMs }),
     );
   } catch (error) {
     state.thrown = error;

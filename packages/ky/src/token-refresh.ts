@@ -15,6 +15,7 @@ import {
   CREDENTIAL_HEADERS,
   type FetchLike,
   freshToken,
+  getAccessTokenWithin,
   managerFor,
   type OriginPolicy,
   redactError,
@@ -125,7 +126,9 @@ function clientHooks(
   ): AccessToken | Promise<AccessToken> => {
     return (
       freshToken(requestManager, request.signal) ??
-      boundedWait(request, state, (signal, timeoutMs) => requestManager.getAccessToken({ signal, timeoutMs }))
+      boundedWait(request, state, (signal, timeoutMs) =>
+        getAccessTokenWithin(requestManager, { signal, timeoutMs }),
+      )
     );
   };
 

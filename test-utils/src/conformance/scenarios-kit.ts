@@ -3,7 +3,7 @@
  * the adapter is attached, errors safe for every real logger, tokens a header cannot carry, credential headers on
  * cross-origin redirects, the client's own timeout while waiting for a token, and a manager per request.
  */
-import { createTokenManager, isTokenRelayError } from '@tokenrelay/core';
+import { createTokenManager, isTokenRelayError, type TokenManager } from '@tokenrelay/core';
 import { HttpResponse, http } from 'msw';
 import { expect } from 'vitest';
 import type { ApiEcho } from '../oauth-types.ts';
@@ -184,6 +184,24 @@ export function kitScenarios(s: SuiteContext): void {
       expect(elapsed).toBeLessThan(3_000);
       expect(rig.emu.counters.apiRequests).toBe(0);
       await eventually(() => rig.manager.waiting === 0, 'the timed-out request leaving the queue');
+
+      // A manager-like object (a resolver may hand one over, or a manager of another copy of the core) that knows
+      // nothing of `timeoutMs`: the client's timeout still ends the wait, on time.
+      const { manager } = rig;
+      const unaware: TokenManager = {
+        ...manager,
+        getAccessToken: ({ timeoutMs: _ignored, ...options } = {}) => manager.getAccessToken(options),
+        refresh: ({ timeoutMs: _ignored, ...options } = {}) => manager.refresh(options),
+        peekAccessToken: () => manager.peekAccessToken(),
+      };
+      const from = Date.now();
+      const late = await rejection(
+        rig.clientWith({ manager: unaware }).request({ url: rig.api('/waits-too'), timeoutMs: 300 }),
+      );
+      expect(rig.client.isTimeoutError(late)).toBe(true);
+      expect(Date.now() - from).toBeGreaterThanOrEqual(250);
+      expect(Date.now() - from).toBeLessThan(3_000);
+      expect(rig.emu.counters.apiRequests).toBe(0);
     },
   );
 

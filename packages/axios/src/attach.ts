@@ -28,6 +28,12 @@ import { AxiosWaitTimeoutError } from './timeout-error.ts';
 
 const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
 
+/** Whether the instance has request interceptors now (they will run after the one we add). Unknown: assume so. */
+const hasRequestInterceptors = (instance: AxiosInstance): boolean => {
+  const { handlers } = instance.interceptors.request as { handlers?: unknown };
+  return !Array.isArray(handlers) || handlers.some((handler) => handler !== null && handler !== undefined);
+};
+
 /** The request config of an AxiosError (of any axios copy), if the error has one. */
 const configOf = (error: unknown): InternalAxiosRequestConfig | undefined => {
   const config = isObject(error) ? (error as Partial<AxiosError>).config : undefined;
@@ -66,6 +72,10 @@ export function attachTokenRefresh<C extends object, R extends object>(
   const { headerName, headerValue } = settings;
   const owner: Owner = {};
   const redirects = createRedirectGuard(allowed, headerName);
+  // Request interceptors already on the instance run after ours and may replace `beforeRedirect`, our redirect
+  // guard: their requests get it back at dispatch (redirect.ts, `keepGuard`). Interceptors added later run before
+  // ours and cannot. The common case (none before ours) pays nothing for it.
+  const guardKeeper = hasRequestInterceptors(axiosInstance) ? redirects.keeper() : undefined;
   const started: Started = new WeakMap();
   // The decision for a relative `url` depends on its `baseURL` only: made once per `baseURL`.
   const origins = createOriginCache(allowed);
@@ -107,12 +117,10 @@ export function attachTokenRefresh<C extends object, R extends object>(
     replayed: boolean,
   ): InternalAxiosRequestConfig => {
     config.headers.set(headerName, headerValue(token));
+    const mark = sentFor(requestManager, token, replayed);
     // The wrapper carries the request's mark (request-state.ts).
-    config.beforeRedirect = redirects.wrap(
-      config.beforeRedirect,
-      url,
-      sentFor(requestManager, token, replayed),
-    );
+    config.beforeRedirect = redirects.wrap(config.beforeRedirect, url, mark);
+    guardKeeper?.keep(config, url, mark);
     return config;
   };
 

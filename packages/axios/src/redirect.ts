@@ -44,6 +44,22 @@ export interface RedirectGuard {
    * header where the policy does not allow it). The wrapper carries `mark` (see `markOf`).
    */
   readonly wrap: <H extends Hook>(hook: H | undefined, url: string | URL, mark: object) => H;
+  /** For requests that interceptors may change after ours: see `GuardKeeper`. */
+  readonly keeper: () => GuardKeeper;
+}
+
+/**
+ * Puts the guard back at dispatch on a request whose `beforeRedirect` an interceptor that runs after ours replaced
+ * (or removed): with the same mark, after that interceptor's own hook. It rides on the request's `transformRequest`,
+ * which axios runs on the final config after every interceptor, whatever object they returned (the config's own
+ * key for it is a symbol: spreading the config keeps it, and loggers and axios's `mergeConfig` leave it out).
+ */
+export interface GuardKeeper {
+  keep(
+    config: { beforeRedirect?: unknown; transformRequest?: unknown },
+    url: string | URL,
+    mark: object,
+  ): void;
 }
 
 /** On each wrapper we made: the caller's own hook behind it, so a config that comes back for a replay is unwrapped. */
@@ -98,16 +114,37 @@ export function createRedirectGuard(policy: OriginPolicy, headerName: string): R
   // Requests without a hook of their own share one wrapper per URL and mark (a mark is shared by the requests that
   // sent the same token): it keeps no state of its own.
   const shared = new Map<string, Wrapper>();
-  return {
-    wrap<H extends Hook>(hook: H | undefined, url: string | URL, mark: object): H {
-      const own = unwrapped(hook) as Hook | undefined;
-      if (own !== undefined || typeof url !== 'string') return make(own, url, mark) as H;
-      let wrapper = shared.get(url);
-      if (wrapper?.[MARK] !== mark) {
-        wrapper = make(undefined, url, mark);
-        if (shared.size < MAX_SHARED_WRAPPERS || shared.has(url)) shared.set(url, wrapper);
-      }
-      return wrapper as H;
-    },
+  const wrap = <H extends Hook>(hook: H | undefined, url: string | URL, mark: object): H => {
+    const own = unwrapped(hook) as Hook | undefined;
+    if (own !== undefined || typeof url !== 'string') return make(own, url, mark) as H;
+    let wrapper = shared.get(url);
+    if (wrapper?.[MARK] !== mark) {
+      wrapper = make(undefined, url, mark);
+      if (shared.size < MAX_SHARED_WRAPPERS || shared.has(url)) shared.set(url, wrapper);
+    }
+    return wrapper as H;
   };
+  const keeper = (): GuardKeeper => {
+    // One key per keeper: two attachments on one instance keep their own guards.
+    const KEPT = Symbol('tokenRelay.keptGuard');
+    type Kept = { [KEPT]?: { readonly url: string | URL; readonly mark: object }; beforeRedirect?: unknown };
+    // Called by axios as `transformRequest`, with the final config as `this`.
+    function restore(this: unknown, data: unknown): unknown {
+      const config = this as Kept | undefined;
+      const kept = config?.[KEPT];
+      if (config !== undefined && kept !== undefined && markOf(config.beforeRedirect) !== kept.mark) {
+        config.beforeRedirect = wrap(config.beforeRedirect as Hook | undefined, kept.url, kept.mark);
+      }
+      return data;
+    }
+    return {
+      keep(config, url, mark) {
+        (config as Kept)[KEPT] = { url, mark };
+        const transforms = config.transformRequest;
+        const list = Array.isArray(transforms) ? transforms : transforms === undefined ? [] : [transforms];
+        if (!list.includes(restore)) config.transformRequest = [...list, restore];
+      },
+    };
+  };
+  return { keeper, wrap };
 }

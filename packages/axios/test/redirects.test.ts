@@ -58,12 +58,16 @@ describe.each(axiosVersions)('$name: redirects never carry the token to another 
     await Promise.all(listeners.map((listener) => listener.close()));
   });
 
-  const client = (options?: Parameters<typeof attachTokenRefresh>[2]) => {
+  const client = (
+    options?: Parameters<typeof attachTokenRefresh>[2],
+    before?: (instance: ReturnType<typeof axios.create>) => void,
+  ) => {
     manager = createTokenManager({
       tokens: { accessToken: TOKEN },
       refresh: () => Promise.reject(new Error('not expected to refresh')),
     });
     const instance = axios.create({ baseURL: api, lookup: toLoopback });
+    before?.(instance);
     attachTokenRefresh(instance, manager, options);
     return instance;
   };
@@ -133,4 +137,39 @@ describe.each(axiosVersions)('$name: redirects never carry the token to another 
     for (const request of [...away, ...returned]) expect(request.authorization).toBeNull();
     expect(returned).toHaveLength(5);
   });
+
+  // Interceptors added before attachTokenRefresh run after ours (axios runs the last added first): they see the
+  // guard on `beforeRedirect` and may replace it. With a custom header name nothing else removes it on a redirect.
+  it.each([
+    [
+      'replaces beforeRedirect on the config',
+      (hop: () => void) => (config: object) => Object.assign(config, { beforeRedirect: hop }),
+    ],
+    [
+      'returns a new config with its own beforeRedirect',
+      (hop: () => void) => (config: object) => ({ ...config, beforeRedirect: hop }),
+    ],
+    [
+      'removes beforeRedirect',
+      () => (config: object) => Object.assign(config, { beforeRedirect: undefined }),
+    ],
+  ])(
+    'an interceptor that runs after ours and %s: the token header still stays home, its hook still runs',
+    async (_what, interceptor) => {
+      const hops: string[] = [];
+      const instance = client({ headerName: 'X-Api-Key' }, (it) => {
+        it.interceptors.request.use(interceptor(() => hops.push('hop')) as never);
+      });
+      await instance.get('/redirect', { params: { to: `${other}/landing` } });
+      await instance.get('/redirect', { params: { to: `${sub}/landing` } });
+      await instance.get('/redirect', { params: { to: '/landing' } });
+      expect(seen.filter((r) => r.path === '/redirect').map((r) => r.apiKey)).toEqual(
+        Array.from({ length: 3 }, () => `Bearer ${TOKEN}`),
+      );
+      expect(landing(hostOf(other))?.apiKey).toBeNull();
+      expect(landing(hostOf(sub))?.apiKey).toBeNull();
+      expect(landing(hostOf(api))?.apiKey).toBe(`Bearer ${TOKEN}`);
+      if (_what !== 'removes beforeRedirect') expect(hops).toEqual(['hop', 'hop', 'hop']);
+    },
+  );
 });

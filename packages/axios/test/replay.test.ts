@@ -36,6 +36,18 @@ describe.each(axiosVersions)('$name: replay after a 401', ({ axios }) => {
     expect(statusesOf(emu, '/same')).toEqual([401, 200, 401, 200, 401, 200]);
   });
 
+  it('an interceptor that runs after ours and replaces beforeRedirect (where the mark rides) does not stop the replay', async () => {
+    const { emu, manager } = world({ expired: true });
+    const instance = axios.create({ baseURL: emu.apiOrigin });
+    // Added before attachTokenRefresh: it runs after ours.
+    instance.interceptors.request.use((config) => ({ ...config, beforeRedirect: () => {} }));
+    attachTokenRefresh(instance, manager);
+    const response = await instance.get<ApiEcho>('/replaced-hook');
+    expect(response.status).toBe(200);
+    expect(emu.counters.tokenCalls).toBe(1);
+    expect(statusesOf(emu, '/replaced-hook')).toEqual([401, 200]);
+  });
+
   it("re-sends the body as it went out: the caller's transformRequest is not applied twice", async () => {
     const { emu, instance } = setup();
     const response = await instance.post<ApiEcho>(

@@ -17,8 +17,12 @@ type Marked = { readonly [ENFORCES_TIMEOUT_MS]?: unknown };
  * Marks `manager` (not enumerable: loggers and `JSON` never see it) as one that enforces `timeoutMs`, as long as
  * `enforces()` says so.
  */
-export function markEnforcesTimeoutMs<T extends object>(manager: T, enforces: () => boolean = () => true): T {
-  return Object.defineProperty(manager, ENFORCES_TIMEOUT_MS, { get: enforces });
+export function markEnforcesTimeoutMs<T extends object>(manager: T, enforces?: () => boolean): T {
+  return Object.defineProperty(
+    manager,
+    ENFORCES_TIMEOUT_MS,
+    enforces === undefined ? { value: true } : { get: enforces },
+  );
 }
 
 /** Whether `manager` says it ends a wait at the request's own `timeoutMs`. */

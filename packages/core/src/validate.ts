@@ -121,7 +121,6 @@ const hasMethods = (value: unknown, names: readonly string[]): boolean =>
   value !== null &&
   names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
 
-/** Checks every option once; throws a `ConfigurationError` that names the option. */
 /**
  * A request's own `timeoutMs` (for `getAccessToken`/`refresh`): `undefined` when not given or `Infinity`; a
  * `ConfigurationError` naming the method when it is not a number >= 0.
@@ -134,6 +133,7 @@ export function requestTimeout(timeoutMs: unknown, method: string): number | und
   return timeoutMs;
 }
 
+/** Checks every option once; throws a `ConfigurationError` that names the option. */
 export function resolveOptions(options: TokenManagerOptions | undefined): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
     return fail('options', 'must be an object with at least `refresh`');

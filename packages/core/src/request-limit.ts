@@ -39,12 +39,20 @@ function within<O extends GetAccessTokenOptions>(
   if (timeoutMs === undefined || timeoutMs === Number.POSITIVE_INFINITY || enforcesTimeoutMs(manager)) {
     return wait(options);
   }
+  // The wait is also aborted when the limit runs out, so that such a manager lets go of it too.
+  const limit = new AbortController();
+  const signal =
+    options.signal === undefined ? limit.signal : AbortSignal.any([options.signal, limit.signal]);
   return new Promise<AccessToken>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new WaitTimeoutError(timeoutMs, 'request')),
+      () => {
+        const error = new WaitTimeoutError(timeoutMs, 'request');
+        reject(error);
+        limit.abort(error);
+      },
       Math.max(0, timeoutMs),
     );
-    Promise.resolve(wait(options)).then(
+    Promise.resolve(wait({ ...options, signal })).then(
       (token) => {
         clearTimeout(timer);
         resolve(token);

@@ -14,6 +14,7 @@ import { enforcesTimeoutMs, getAccessTokenWithin, refreshWithin } from '../src/r
 import { createFakeClock } from '../src/testing.ts';
 import type {
   AccessToken,
+  GetAccessTokenOptions,
   RefreshFunction,
   RefreshResult,
   TokenManager,
@@ -261,10 +262,20 @@ describe('the kit bounds the wait for any manager (getAccessTokenWithin, refresh
     }) as unknown as TokenManager;
 
   it("ends the wait at timeoutMs with its own timer (WaitTimeoutError, limit 'request'), for getAccessToken and refresh", async () => {
-    const never = new Promise<AccessToken>(() => {});
+    // It hears of the end through its signal (the request's own, joined with the limit's), as it would of an abort.
+    const signals: AbortSignal[] = [];
+    const listening = {
+      getAccessToken: (options?: GetAccessTokenOptions) => {
+        if (options?.signal !== undefined) signals.push(options.signal);
+        return new Promise<AccessToken>(() => {});
+      },
+      refresh: (options?: GetAccessTokenOptions) => listening.getAccessToken(options),
+      peekAccessToken: () => undefined,
+    } as unknown as TokenManager;
+    const caller = new AbortController();
     for (const wait of [
-      () => getAccessTokenWithin(unaware(never), { timeoutMs: 30 }),
-      () => refreshWithin(unaware(never), { failedToken: 'A0', timeoutMs: 30 }),
+      () => getAccessTokenWithin(listening, { timeoutMs: 30 }),
+      () => refreshWithin(listening, { failedToken: 'A0', timeoutMs: 30, signal: caller.signal }),
     ]) {
       const started = Date.now();
       const error = await wait().then(
@@ -274,7 +285,11 @@ describe('the kit bounds the wait for any manager (getAccessTokenWithin, refresh
       expect(error).toBeInstanceOf(WaitTimeoutError);
       expect((error as WaitTimeoutError).limit).toBe('request');
       expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+      expect(signals.at(-1)?.aborted).toBe(true);
+      expect(signals.at(-1)?.reason).toBe(error);
     }
+    expect(signals).toHaveLength(2);
+    expect(caller.signal.aborted).toBe(false);
   });
 
   it('passes the answer on and stops its timer when the manager answers first', async () => {

@@ -12,20 +12,22 @@ import type { RequestState } from './request-state.ts';
 export type BoundedWork<T> = (signal: AbortSignal, timeoutMs: number | undefined) => Promise<T>;
 
 /**
- * Runs `work` with the request's signal and, with ky's timeout on, what is left of it; when that runs out, rejects
- * with ky's own `TimeoutError`, the manager's `WaitTimeoutError` as its `cause`. Without a timeout, `work`'s own
- * promise is returned: no promise of ours per wait. The request's signal is always passed: even with no `signal`
- * option, a `Request` given as ky's input brings its own, which hooks cannot tell from ky's.
+ * Runs `work` with the request's signal and, with ky's timeout on, what is left of it, then `then` with its result;
+ * when the time runs out, rejects with ky's own `TimeoutError`, the manager's `WaitTimeoutError` as its `cause`. One
+ * derived promise per wait, the caller's continuation and our error mapping on it together. The request's signal is
+ * always passed: even with no `signal` option, a `Request` given as ky's input brings its own, which hooks cannot tell
+ * from ky's.
  */
-export function boundedWait<T>(
+export function boundedWait<T, R>(
   request: Request,
   state: Pick<RequestState, 'timeoutMs' | 'startedAt'>,
   work: BoundedWork<T>,
-): Promise<T> {
+  then: (value: T) => R,
+): Promise<R> {
   const timeout = state.timeoutMs;
   const { signal } = request;
-  if (timeout === undefined || signal.aborted) return work(signal, undefined);
-  return work(signal, Math.max(0, timeout - (Date.now() - state.startedAt))).catch((error: unknown) => {
+  if (timeout === undefined || signal.aborted) return work(signal, undefined).then(then);
+  return work(signal, Math.max(0, timeout - (Date.now() - state.startedAt))).then(then, (error: unknown) => {
     if (!isRequestTimeout(error) || signal.aborted) throw error;
     throw Object.defineProperty(new TimeoutError(request), 'cause', {
       value: error,

@@ -84,8 +84,11 @@ export async function refreshThenReplay(
   const { manager, failedToken } = start;
   let token: Awaited<ReturnType<TokenManager['refresh']>>;
   try {
-    token = await boundedWait(request, state, (signal, timeoutMs) =>
-      refreshWithin(manager, { failedToken, signal, timeoutMs }),
+    token = await boundedWait(
+      request,
+      state,
+      (signal, timeoutMs) => refreshWithin(manager, { failedToken, signal, timeoutMs }),
+      (refreshed) => refreshed,
     );
   } catch (error) {
     state.thrown = error;

@@ -118,19 +118,22 @@ function clientHooks(
     else state.tokens.push(token.token);
   };
 
-  /** The manager's token at once when it is fresh (no promise); otherwise the bounded wait for it. */
-  const currentToken = (
+  /**
+   * `use` with the manager's token after the bounded wait for it, for a request that found no fresh token
+   * (`freshToken`, asked first by the hooks: a fresh token costs no promise or closure of ours).
+   */
+  const afterWait = (
     request: Request,
     state: RequestState,
     requestManager: TokenManager,
-  ): AccessToken | Promise<AccessToken> => {
-    return (
-      freshToken(requestManager, request.signal) ??
-      boundedWait(request, state, (signal, timeoutMs) =>
-        getAccessTokenWithin(requestManager, { signal, timeoutMs }),
-      )
+    use: (token: AccessToken) => void,
+  ): Promise<void> =>
+    boundedWait(
+      request,
+      state,
+      (signal, timeoutMs) => getAccessTokenWithin(requestManager, { signal, timeoutMs }),
+      use,
     );
-  };
 
   const init: InitHook = (kyOptions) => {
     if (optedOut(kyOptions.context)) return;
@@ -167,12 +170,13 @@ function clientHooks(
     const state = states.ensure(kyOptions.context);
     if (!policy(request.url)) return;
     state.retryLimit = kyOptions.retry.limit;
-    const token = currentToken(request, state, managerOf(state, request, kyOptions));
-    if (!(token instanceof Promise)) {
-      send(request, state, token);
+    const requestManager = managerOf(state, request, kyOptions);
+    const fresh = freshToken(requestManager, request.signal);
+    if (fresh !== undefined) {
+      send(request, state, fresh);
       return;
     }
-    return token.then((waited) => send(request, state, waited));
+    return afterWait(request, state, requestManager, (waited) => send(request, state, waited));
   };
 
   /**
@@ -205,12 +209,13 @@ function clientHooks(
     const resend = (token: AccessToken): void => {
       if (token.token !== sent.token || token.type !== sent.type) send(request, state, token);
     };
-    const token = currentToken(request, state, managerOf(state, request, kyOptions));
-    if (!(token instanceof Promise)) {
-      resend(token);
+    const requestManager = managerOf(state, request, kyOptions);
+    const fresh = freshToken(requestManager, request.signal);
+    if (fresh !== undefined) {
+      resend(fresh);
       return;
     }
-    return token.then(resend);
+    return afterWait(request, state, requestManager, resend);
   };
 
   /** The 401 path of a call whose 401s must first reach the afterResponse hooks of the client we extend. */

@@ -73,7 +73,7 @@ export function attachTokenRefresh<C extends object, R extends object>(
   const owner: Owner = {};
   const redirects = createRedirectGuard(allowed, headerName);
   // Request interceptors already on the instance run after ours and may replace `beforeRedirect`, our redirect
-  // guard: their requests get it back at dispatch (redirect.ts, `keepGuard`). Interceptors added later run before
+  // guard: their requests get it back at dispatch (redirect.ts, `GuardKeeper`). Interceptors added later run before
   // ours and cannot. The common case (none before ours) pays nothing for it.
   const guardKeeper = hasRequestInterceptors(axiosInstance) ? redirects.keeper() : undefined;
   const started: Started = new WeakMap();

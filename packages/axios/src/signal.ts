@@ -3,6 +3,7 @@
  * whatever the request carries into one `AbortSignal` for the wait (and releases the listeners afterwards), and its
  * `timeout` into the manager's `timeoutMs`.
  */
+import { timeLeft } from '@tokenrelay/core/adapter-kit';
 
 interface SignalLike {
   readonly aborted: boolean;
@@ -64,7 +65,7 @@ export function waitSignalFor(
   const cancelToken = config.cancelToken as CancelTokenLike | undefined;
   const timeoutMs =
     typeof config.timeout === 'number' && config.timeout > 0
-      ? Math.max(0, config.timeout - (startedAt === undefined ? 0 : Date.now() - startedAt))
+      ? timeLeft(config.timeout, startedAt)
       : undefined;
   if (!cancelToken && (signal === undefined || signal === null)) {
     return timeoutMs === undefined ? UNCANCELLABLE : { ...UNCANCELLABLE, timeoutMs };

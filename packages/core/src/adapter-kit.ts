@@ -33,7 +33,7 @@ export {
   type Sent,
 } from './adapter-kit-redirects.ts';
 export { isConsumedByFirstSend, isRequest, pageUrl, SentToken } from './adapter-kit-request.ts';
-export { getAccessTokenWithin, refreshWithin } from './request-limit.ts';
+export { getAccessTokenWithin, refreshWithin, timeLeft } from './request-limit.ts';
 
 /** A response as adapters see it, whatever the client. */
 export interface ResponseInfo {

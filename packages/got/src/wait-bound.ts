@@ -1,10 +1,9 @@
-import { isRequestTimeout } from '@tokenrelay/core/adapter-kit';
-
 /**
  * got starts its `timeout.request` clock when it sends the request (got 16.1 counts hook time too); a request that
  * waits for a token must not wait longer than that budget allows. This bounds the wait by what is left of it and by
  * the request's signal.
  */
+import { isRequestTimeout, timeLeft } from '@tokenrelay/core/adapter-kit';
 
 /** Whether `timeout.request` is a budget got enforces (a positive, finite number of milliseconds). */
 export const hasBudget = (timeoutMs: number | undefined): timeoutMs is number =>
@@ -28,8 +27,7 @@ export function bounded<T>(
   const budget = request.timeout.request;
   const { signal } = request;
   if (!hasBudget(budget)) return work(signal, undefined);
-  const left = startedAt === undefined ? budget : Math.max(0, budget - (Date.now() - startedAt));
-  return work(signal, left).catch((error: unknown) => {
+  return work(signal, timeLeft(budget, startedAt)).catch((error: unknown) => {
     if (isRequestTimeout(error) && signal?.aborted !== true) throw new GotWaitTimeoutError(budget, error);
     throw error;
   });

@@ -4,7 +4,7 @@
  * manager enforces the limit (`timeoutMs`) with the one timer its queue holds for every waiting request: a wait costs
  * no timer, controller or listener of ours.
  */
-import { isRequestTimeout } from '@tokenrelay/core/adapter-kit';
+import { isRequestTimeout, timeLeft } from '@tokenrelay/core/adapter-kit';
 import { TimeoutError } from 'ky';
 import type { RequestState } from './request-state.ts';
 
@@ -27,7 +27,7 @@ export function boundedWait<T, R>(
   const timeout = state.timeoutMs;
   const { signal } = request;
   if (timeout === undefined || signal.aborted) return work(signal, undefined).then(then);
-  return work(signal, Math.max(0, timeout - (Date.now() - state.startedAt))).then(then, (error: unknown) => {
+  return work(signal, timeLeft(timeout, state.startedAt)).then(then, (error: unknown) => {
     if (!isRequestTimeout(error) || signal.aborted) throw error;
     throw Object.defineProperty(new TimeoutError(request), 'cause', {
       value: error,

@@ -119,21 +119,27 @@ function clientHooks(
   };
 
   /**
-   * `use` with the manager's token after the bounded wait for it, for a request that found no fresh token
-   * (`freshToken`, asked first by the hooks: a fresh token costs no promise or closure of ours).
+   * `use(request, state, token)` with the manager's token: at once when it is fresh (no promise, and no closure of
+   * ours when `use` needs none); otherwise after the bounded wait for it.
    */
-  const afterWait = (
+  const withToken = (
     request: Request,
     state: RequestState,
     requestManager: TokenManager,
-    use: (token: AccessToken) => void,
-  ): Promise<void> =>
-    boundedWait(
+    use: (request: Request, state: RequestState, token: AccessToken) => void,
+  ): undefined | Promise<void> => {
+    const fresh = freshToken(requestManager, request.signal);
+    if (fresh !== undefined) {
+      use(request, state, fresh);
+      return undefined;
+    }
+    return boundedWait(
       request,
       state,
       (signal, timeoutMs) => getAccessTokenWithin(requestManager, { signal, timeoutMs }),
-      use,
+      (waited) => use(request, state, waited),
     );
+  };
 
   const init: InitHook = (kyOptions) => {
     if (optedOut(kyOptions.context)) return;
@@ -170,13 +176,7 @@ function clientHooks(
     const state = states.ensure(kyOptions.context);
     if (!policy(request.url)) return;
     state.retryLimit = kyOptions.retry.limit;
-    const requestManager = managerOf(state, request, kyOptions);
-    const fresh = freshToken(requestManager, request.signal);
-    if (fresh !== undefined) {
-      send(request, state, fresh);
-      return;
-    }
-    return afterWait(request, state, requestManager, (waited) => send(request, state, waited));
+    return withToken(request, state, managerOf(state, request, kyOptions), send);
   };
 
   /**
@@ -206,16 +206,11 @@ function clientHooks(
       return;
     }
     state.retryLimit = kyOptions.retry.limit;
-    const resend = (token: AccessToken): void => {
-      if (token.token !== sent.token || token.type !== sent.type) send(request, state, token);
+    // Another token than the one this call sent: the retry carries it.
+    const resend = (retry: Request, retryState: RequestState, token: AccessToken): void => {
+      if (token.token !== sent.token || token.type !== sent.type) send(retry, retryState, token);
     };
-    const requestManager = managerOf(state, request, kyOptions);
-    const fresh = freshToken(requestManager, request.signal);
-    if (fresh !== undefined) {
-      resend(fresh);
-      return;
-    }
-    return afterWait(request, state, requestManager, resend);
+    return withToken(request, state, managerOf(state, request, kyOptions), resend);
   };
 
   /** The 401 path of a call whose 401s must first reach the afterResponse hooks of the client we extend. */

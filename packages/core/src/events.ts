@@ -1,3 +1,4 @@
+import type { Effect } from './machine-types.ts';
 import type { TokenManagerEventName, TokenManagerEvents } from './types.ts';
 
 type Listener<E extends TokenManagerEventName> = (payload: TokenManagerEvents[E]) => void;
@@ -36,4 +37,32 @@ export function createEmitter(): Emitter {
       listeners.clear();
     },
   };
+}
+
+/** The machine's effects that are events for the manager's listeners. */
+export type EventEffect = Extract<Effect, { readonly type: `emit-${string}` }>;
+
+/** Emits the event that an `emit-*` effect of the machine stands for. */
+export function emitEffect(events: Emitter, effect: EventEffect): void {
+  switch (effect.type) {
+    case 'emit-tokens':
+      events.emit('tokens', effect.tokens);
+      return;
+    case 'emit-refreshed':
+      events.emit('refreshed', { expiresAt: effect.tokens.expiresAt });
+      return;
+    case 'emit-refresh-failed':
+      events.emit('refresh-failed', {
+        error: effect.error,
+        attempt: effect.attempt,
+        willRetry: effect.willRetry,
+      });
+      return;
+    case 'emit-reauth-required':
+      events.emit('reauth-required', { error: effect.error });
+      return;
+    case 'emit-token-rejected':
+      events.emit('token-rejected', { error: effect.error });
+      return;
+  }
 }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { adapterSettings, createOriginPolicy, freshToken, tokenFor } from './adapter-kit.ts';
-import { DisposedError } from './errors.ts';
+import { ConfigurationError, DisposedError, ReauthRequiredError } from './errors.ts';
 import { createTokenManager } from './manager.ts';
 import { memoryStore } from './memory-store.ts';
 import { createManagerPool } from './pool.ts';
@@ -107,6 +107,45 @@ describe('peekAccessToken', () => {
     expect(handle.peekAccessToken()?.token).toBe('T-u1');
     pool.dispose();
     expect(handle.peekAccessToken()).toBeUndefined();
+  });
+});
+
+describe('getAccessToken and refresh (no async wrapper)', () => {
+  /** Calls `start`, which must not throw: every error of a request is a rejection of its promise. */
+  const started = (start: () => Promise<unknown>): Promise<unknown> => {
+    let promise: Promise<unknown> | undefined;
+    expect(() => {
+      promise = start();
+    }).not.toThrow();
+    expect(promise).toBeInstanceOf(Promise);
+    return promise as Promise<unknown>;
+  };
+
+  it('report every error as a rejection, never a throw: a bad timeoutMs, an aborted signal, a failure, dispose', async () => {
+    const { manager } = setup();
+    await expect(started(() => manager.getAccessToken({ timeoutMs: -1 }))).rejects.toBeInstanceOf(
+      ConfigurationError,
+    );
+    await expect(started(() => manager.refresh({ timeoutMs: Number.NaN }))).rejects.toBeInstanceOf(
+      ConfigurationError,
+    );
+    const abort = new AbortController();
+    abort.abort(new Error('stop'));
+    await expect(started(() => manager.getAccessToken({ signal: abort.signal }))).rejects.toThrow('stop');
+    await expect(started(() => manager.refresh({ signal: abort.signal }))).rejects.toThrow('stop');
+    // A grant that is gone: the first request waits for the refresh that finds out; later ones fail at once.
+    const revoked = createTokenManager({
+      tokens: { accessToken: 'A1', refreshToken: 'R1', issuedAt: 0, expiresAt: 1 },
+      refresh: async () => {
+        throw new ReauthRequiredError();
+      },
+    });
+    await expect(revoked.getAccessToken()).rejects.toBeInstanceOf(ReauthRequiredError);
+    await expect(started(() => revoked.getAccessToken())).rejects.toBeInstanceOf(ReauthRequiredError);
+    revoked.dispose();
+    manager.dispose();
+    await expect(started(() => manager.getAccessToken())).rejects.toBeInstanceOf(DisposedError);
+    await expect(started(() => manager.refresh())).rejects.toBeInstanceOf(DisposedError);
   });
 });
 

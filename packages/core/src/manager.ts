@@ -7,7 +7,7 @@
  */
 import { Mutex } from 'async-mutex';
 import { DisposedError, WaitTimeoutError } from './errors.ts';
-import { createEmitter } from './events.ts';
+import { createEmitter, emitEffect } from './events.ts';
 import { createFirstRead } from './first-read.ts';
 import { createGrantMemo } from './grant-memo.ts';
 import { transition } from './machine.ts';
@@ -182,23 +182,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         });
         return;
       case 'emit-tokens':
-        events.emit('tokens', effect.tokens);
-        return;
       case 'emit-refreshed':
-        events.emit('refreshed', { expiresAt: effect.tokens.expiresAt });
-        return;
       case 'emit-refresh-failed':
-        events.emit('refresh-failed', {
-          error: effect.error,
-          attempt: effect.attempt,
-          willRetry: effect.willRetry,
-        });
-        return;
       case 'emit-reauth-required':
-        events.emit('reauth-required', { error: effect.error });
-        return;
       case 'emit-token-rejected':
-        events.emit('token-rejected', { error: effect.error });
+        emitEffect(events, effect);
         return;
       case 'grant':
       case 'wait':
@@ -257,28 +245,54 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     firstRead.skip();
   };
 
-  const request = async (
+  /**
+   * `getAccessToken` and `refresh`. Not an `async` function: a waiting request gets the queue's own promise, not one
+   * that follows it (which would hold a second promise and its reaction per waiter, and settle two turns later).
+   * Every error still arrives as a rejection.
+   */
+  const request = (
     event: MachineEvent,
     opts: GetAccessTokenOptions | undefined,
     method: string,
   ): Promise<AccessToken> => {
-    if (disposed) throw new DisposedError();
-    const signal = opts?.signal;
-    signal?.throwIfAborted();
-    let timeoutMs = requestTimeout(opts?.timeoutMs, method);
-    follower.start();
-    if (!firstRead.loaded) {
-      const readFrom = clock.now();
-      await ensureLoaded(signal, timeoutMs);
+    try {
+      if (disposed) throw new DisposedError();
+      const signal = opts?.signal;
       signal?.throwIfAborted();
-      // The request's limit covers both waits: the read took part of it.
-      if (timeoutMs !== undefined) timeoutMs = Math.max(0, timeoutMs - (clock.now() - readFrom));
+      const timeoutMs = requestTimeout(opts?.timeoutMs, method);
+      follower.start();
+      return firstRead.loaded ? answer(event, signal, timeoutMs) : answerOnceLoaded(event, signal, timeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    // A grant is answered without another turn of the event loop.
-    const answer = event === TOKEN_NEEDED ? tokenNeeded() : dispatch(event);
-    if (answer?.type === 'grant') return answer.token;
-    if (answer?.type === 'fail') throw answer.error;
+  };
+
+  /** The machine's answer to a request: a grant at once (without another turn of the event loop), or a wait. */
+  const answer = (
+    event: MachineEvent,
+    signal: AbortSignal | undefined,
+    timeoutMs: number | undefined,
+  ): Promise<AccessToken> => {
+    const result = event === TOKEN_NEEDED ? tokenNeeded() : dispatch(event);
+    if (result?.type === 'grant') return Promise.resolve(result.token);
+    if (result?.type === 'fail') return Promise.reject(result.error);
     return waiters.wait(signal, timeoutMs);
+  };
+
+  /** A request that arrived before the store was read: the read first, and the request's limit covers both waits. */
+  const answerOnceLoaded = async (
+    event: MachineEvent,
+    signal: AbortSignal | undefined,
+    timeoutMs: number | undefined,
+  ): Promise<AccessToken> => {
+    const readFrom = clock.now();
+    await ensureLoaded(signal, timeoutMs);
+    signal?.throwIfAborted();
+    return answer(
+      event,
+      signal,
+      timeoutMs === undefined ? undefined : Math.max(0, timeoutMs - (clock.now() - readFrom)),
+    );
   };
 
   const setTokens = async (tokens: TokenSet): Promise<void> => {

@@ -20,7 +20,7 @@
  *   corepack pnpm run bench                      # everything (peers, scale, overhead), then the reports
  *   corepack pnpm exec node bench/overhead.ts    # this part alone, the packages as last built
  *
- * Environment: BENCH_REQUESTS (per variant per round, default 200), BENCH_ROUNDS (default 20), BENCH_WARMUP
+ * Environment: BENCH_REQUESTS (per variant per round, default 150), BENCH_ROUNDS (default 20), BENCH_WARMUP
  * (requests per variant before measuring, default 300), BENCH_CONCURRENCY (default 20), BENCH_CLIENTS (comma list,
  * default axios,got,ky,fetch), BENCH_PROCESSES (per client, default 3), BENCH_TIMEOUT_MS (whole run, default
  * 300000).
@@ -62,7 +62,7 @@ const selectedClients = (): ClientName[] => {
 };
 
 const defaultOptions: MeasureOptions = {
-  requests: envInt('BENCH_REQUESTS', 200, 1),
+  requests: envInt('BENCH_REQUESTS', 150, 1),
   rounds: envInt('BENCH_ROUNDS', 20, 2),
   warmup: envInt('BENCH_WARMUP', 300, 0),
   concurrency: envInt('BENCH_CONCURRENCY', 20, 2),

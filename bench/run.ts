@@ -16,7 +16,7 @@
  * 1000,10000,50000), BENCH_SCALE_LIBRARIES (comma list of library ids, e.g. tokenrelay-got,floor-got; default
  * the adapters, the floors and the peers that passed the burst), BENCH_SCALE_POOL (keep-alive connections per
  * client, default 4000), BENCH_CELL_TIMEOUT_MS (per scale cell, default 75000), BENCH_BUDGET_MS (scale cells not
- * started after this much of the run are reported as skipped, default 480000), and the overhead settings of
+ * started after this much of the run are reported as skipped, default 520000), and the overhead settings of
  * overhead.ts.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -84,7 +84,7 @@ for (const part of parts)
 const scaleNs = envList('BENCH_SCALE_N', ['1000', '10000', '50000']).map(Number);
 const pool = saved?.scale.pool ?? envInt('BENCH_SCALE_POOL', 4000);
 const cellTimeoutMs = saved?.scale.cellTimeoutMs ?? envInt('BENCH_CELL_TIMEOUT_MS', 75_000);
-const budgetMs = envInt('BENCH_BUDGET_MS', 480_000);
+const budgetMs = envInt('BENCH_BUDGET_MS', 520_000);
 
 const startedAt = saved === undefined ? new Date() : new Date(saved.startedAt);
 const loadBefore = saved?.machine.loadavgBefore ?? loadavg();

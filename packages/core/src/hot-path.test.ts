@@ -1,7 +1,8 @@
 /**
  * The hot path: `peekAccessToken()` and the kit's `tokenFor()` (a fresh token without a promise, and never anything else;
  * where `getAccessToken` would wait, refresh, read the store or fail: `undefined`, nothing started), the header value
- * per token, `wantsRefresh` and the origin policy's memory.
+ * per token, `wantsRefresh` and the origin policy's memory; and `getAccessToken`/`refresh`, plain functions that report
+ * every error as a rejection.
  */
 import { describe, expect, it, vi } from 'vitest';
 import { adapterSettings, createOriginPolicy, freshToken, tokenFor } from './adapter-kit.ts';

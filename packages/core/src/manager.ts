@@ -14,7 +14,7 @@ import { transition } from './machine.ts';
 import { type Effect, initialState, type MachineEvent, type MachinePolicy } from './machine-types.ts';
 import { refreshAttempt } from './refresh-attempt.ts';
 import { classifyRefreshError } from './refresh-result.ts';
-import { markEnforcesTimeoutMs } from './request-limit.ts';
+import { markEnforcesTimeoutMs, timeLeft } from './request-limit.ts';
 import { createStoreFollower } from './store-follow.ts';
 import { createStoreSync } from './store-sync.ts';
 import { startTimer } from './timers.ts';
@@ -291,7 +291,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return answer(
       event,
       signal,
-      timeoutMs === undefined ? undefined : Math.max(0, timeoutMs - (clock.now() - readFrom)),
+      timeoutMs === undefined ? undefined : timeLeft(timeoutMs, readFrom, clock.now()),
     );
   };
 

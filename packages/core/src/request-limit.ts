@@ -66,11 +66,14 @@ function within<O extends GetAccessTokenOptions>(
 }
 
 /**
- * What is left of a client's timeout of `budgetMs` for a call that began at `startedAt` (`Date.now()` then), for
- * `timeoutMs`; the whole budget when the call's start is unknown.
+ * What is left at `now` of a budget of `budgetMs` for a call that began at `startedAt` (both on the same clock:
+ * `Date.now()` unless given), for `timeoutMs`; the whole budget when the call's start is unknown.
  */
-export const timeLeft = (budgetMs: number, startedAt: number | undefined): number =>
-  startedAt === undefined ? budgetMs : Math.max(0, budgetMs - (Date.now() - startedAt));
+export const timeLeft = (
+  budgetMs: number,
+  startedAt: number | undefined,
+  now: number = Date.now(),
+): number => (startedAt === undefined ? budgetMs : Math.max(0, budgetMs - (now - startedAt)));
 
 /** `manager.getAccessToken(options)`, ended by `options.timeoutMs` with every manager (see the top of this file). */
 export const getAccessTokenWithin = (

@@ -5,9 +5,8 @@
  * binary heap, so 50,000 waiters cost one timer whatever their deadlines; waiters that share the manager's timeout
  * arrive in deadline order and go in at the heap's bottom without moving anything. An aborted or settled waiter
  * leaves at once and takes its abort listener along (the heap drops it when it reaches the top, or when those that
- * left outnumber those that wait). While anyone
- * waits, the timer keeps the process alive (a request that waits is work in progress); an empty queue holds no
- * timer at all.
+ * left outnumber those that wait). While anyone waits, the timer keeps the process alive (a request that waits is
+ * work in progress); an empty queue holds no timer at all.
  */
 import { QueueFullError } from './errors.ts';
 import { startTimer } from './timers.ts';

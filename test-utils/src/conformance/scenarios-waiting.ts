@@ -7,7 +7,6 @@ import { createGate, driveClock, eventually, type SuiteContext, statuses, tracke
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
-/** A gate the test opens by hand. */
 /** Settles to the unwrapped error, or fails the test if the request succeeded. */
 const failure = async (request: Promise<unknown>, unwrap: (error: unknown) => unknown): Promise<unknown> =>
   request.then(

@@ -25,11 +25,16 @@ import { Agent as HttpAgent } from 'node:http';
 import { createRequire } from 'node:module';
 import type { TokenManager } from '@tokenrelay/core';
 import type { AxiosInstance } from 'axios';
+import type { BeforeRequestHook, Hooks } from 'ky';
 import { Agent as UndiciAgent } from 'undici';
 import type { BenchTokens, Emulation } from './emulation.ts';
 
 export type ClientFamily = 'axios' | 'got' | 'ky' | 'fetch';
-export type LibraryKind = 'tokenrelay' | 'peer' | 'bare' | 'floor';
+/**
+ * `reference`: a measurement to read beside a floor, never a target (not in the default run; picked by id with
+ * `BENCH_SCALE_LIBRARIES`).
+ */
+export type LibraryKind = 'tokenrelay' | 'peer' | 'bare' | 'floor' | 'reference';
 
 /** A request's outcome: the HTTP status, or -1 when the call rejected without a response. */
 export type Outcome = number;
@@ -660,31 +665,63 @@ const floorGot: LibrarySpec = {
   },
 };
 
-/** ky with one async `beforeRequest` hook awaiting the floor's token. */
+/**
+ * ky with one async `beforeRequest` hook awaiting the floor's token; `complete`: also what ky charges for the rest
+ * of what a complete adapter needs, none of it doing anything: an `init` hook (a call's own state, room for the
+ * replay), a `beforeRetry` hook (a retry carries the current token), a `beforeError` hook (errors made safe to log)
+ * and, while the request waits, a listener on its signal (a waiting request ends when its caller aborts).
+ */
+async function kyFloor(context: LibraryContext, complete: boolean): Promise<Library> {
+  const { default: ky } = await import('ky');
+  const pooled = pooledFetch(context.pool);
+  const token = floorToken(context, pooled.fetch);
+  const setToken: BeforeRequestHook = async ({ request }) => {
+    request.headers.set('authorization', `Bearer ${await token()}`);
+  };
+  const ignoreAbort = (): void => {};
+  const hooks: Hooks = complete
+    ? {
+        init: [() => {}],
+        beforeRequest: [
+          async (state) => {
+            const { signal } = state.request;
+            signal.addEventListener('abort', ignoreAbort, { once: true });
+            try {
+              await setToken(state);
+            } finally {
+              signal.removeEventListener('abort', ignoreAbort);
+            }
+          },
+        ],
+        beforeRetry: [() => {}],
+        beforeError: [({ error }) => error],
+      }
+    : { beforeRequest: [setToken] };
+  const client = ky.create({ fetch: pooled.fetch, retry: 0, timeout: false, hooks });
+  return { get: (url) => kyGet(client, url, context.onError), close: pooled.close };
+}
+
 const floorKy: LibrarySpec = {
   id: 'floor-ky',
   label: 'floor ky',
   family: 'ky',
   kind: 'floor',
   packageName: 'ky',
-  async create(context) {
-    const { default: ky } = await import('ky');
-    const pooled = pooledFetch(context.pool);
-    const token = floorToken(context, pooled.fetch);
-    const client = ky.create({
-      fetch: pooled.fetch,
-      retry: 0,
-      timeout: false,
-      hooks: {
-        beforeRequest: [
-          async ({ request }) => {
-            request.headers.set('authorization', `Bearer ${await token()}`);
-          },
-        ],
-      },
-    });
-    return { get: (url) => kyGet(client, url, context.onError), close: pooled.close };
-  },
+  create: (context) => kyFloor(context, false),
+};
+
+/**
+ * The floor plus ky's price for the hook types and the abort listener a complete adapter needs (`kyFloor`): ky
+ * copies each hook list that is not empty for every call (when it merges the client's options with the call's,
+ * and again in its constructor), and holds both copies while the call waits.
+ */
+const floorKyComplete: LibrarySpec = {
+  id: 'floor-ky-complete',
+  label: 'floor ky + hooks, abort listener',
+  family: 'ky',
+  kind: 'reference',
+  packageName: 'ky',
+  create: (context) => kyFloor(context, true),
 };
 
 /** fetch behind an async wrapper awaiting the floor's token. */
@@ -726,8 +763,11 @@ export const LIBRARIES: readonly LibrarySpec[] = [
   bareFetch,
 ];
 
+/** Scale measurements to read beside the floors, picked by id (`BENCH_SCALE_LIBRARIES`); not in the default run. */
+export const SCALE_REFERENCES: readonly LibrarySpec[] = [floorKyComplete];
+
 export const libraryById = (id: string): LibrarySpec => {
-  const spec = [...LIBRARIES, ...SCALE_FLOORS].find((library) => library.id === id);
+  const spec = [...LIBRARIES, ...SCALE_FLOORS, ...SCALE_REFERENCES].find((library) => library.id === id);
   if (spec === undefined) throw new RangeError(`unknown library ${id}`);
   return spec;
 };

@@ -15,6 +15,7 @@ const SUBJECTS: Readonly<Record<string, ScaleSubject>> = {
   'floor-axios': { label: 'floor axios', kind: 'floor', family: 'axios' },
   'floor-got': { label: 'floor got', kind: 'floor', family: 'got' },
   'floor-ky': { label: 'floor ky', kind: 'floor', family: 'ky' },
+  'floor-ky-complete': { label: 'floor ky + hooks, abort listener', kind: 'reference', family: 'ky' },
   'axios-jwt': { label: 'axios-jwt', kind: 'peer', family: 'axios' },
   'axios-auth-refresh': { label: 'axios-auth-refresh', kind: 'peer', family: 'axios' },
 };
@@ -136,6 +137,21 @@ describe('scale comparison', () => {
       cell('axios-jwt', 50_000, 4.4, 10.2),
     ];
     expect(verdictOf('tokenrelay-ky', cells)).toBe('over target (wall 1.03× best peer)');
+  });
+
+  it('never judges against a reference row: neither as the floor nor as a peer', () => {
+    // The reference comes first and is the cheapest; the verdict is still the floor's and the peer's.
+    const cells = [
+      cell('floor-ky-complete', 50_000, 9.0, 9.0),
+      cell('tokenrelay-ky', 50_000, 9.3, 10.0),
+      cell('floor-ky', 50_000, 7.4, 10.5),
+      cell('axios-jwt', 50_000, 4.4, 10.2),
+    ];
+    const comparison = compareScale(cells[1]!, cells, subject);
+    expect(comparison?.floor?.heapDeltaBytes).toBeCloseTo(1.9 * KB);
+    expect(comparison?.bestPeer?.heapBytes).toBe(4.4 * KB);
+    expect(comparison?.verdict).toBe('over target (heap +1.90 KB over floor)');
+    expect(compareScale(cells[0]!, cells, subject)).toBeUndefined();
   });
 
   it('is over target when a request was not served or the refresh ran twice, whatever the figures', () => {

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_NAMES } from '../clients.ts';
 import { type Emulation, startEmulation } from '../emulation.ts';
-import { LIBRARIES, libraryById, SCALE_FLOORS } from '../libraries.ts';
+import { LIBRARIES, libraryById, SCALE_FLOORS, SCALE_REFERENCES } from '../libraries.ts';
 import { seededRandom, shuffled } from '../measure.ts';
 import { runOverhead } from '../overhead.ts';
 import { runPeers, SCENARIOS } from '../peers.ts';
@@ -47,8 +47,12 @@ describe('bench smoke', () => {
     expect(peersChart(report)).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
   }, 60_000);
 
-  it('runs scale cells in child processes (an adapter, every floor, a peer): one token call each, every request served, a heap figure', async () => {
-    const ids = ['tokenrelay-fetch', ...SCALE_FLOORS.map((floor) => floor.id), 'axios-jwt'];
+  it('runs scale cells in child processes (an adapter, every floor and reference, a peer): one token call each, every request served, a heap figure', async () => {
+    const ids = [
+      'tokenrelay-fetch',
+      ...[...SCALE_FLOORS, ...SCALE_REFERENCES].map((library) => library.id),
+      'axios-jwt',
+    ];
     const cells = [];
     for (const id of ids) cells.push(await runCell(id, 300, { pool: 50, hardTimeoutMs: 30_000 }));
     for (const cell of cells) {

@@ -8,5 +8,5 @@ export default defineConfig({
   target: 'es2022',
   clean: true,
   fixedExtension: false,
-  external: [/^node:/, 'msw', 'vitest'],
+  deps: { neverBundle: [/^node:/, 'msw', 'vitest'] },
 });
